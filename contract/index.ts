@@ -1,0 +1,6 @@
+export * from "./capabilities.js";
+export * from "./common.js";
+export * from "./errors.js";
+export * from "./events.js";
+export * from "./health.js";
+export * from "./sessions.js";

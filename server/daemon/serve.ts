@@ -1,0 +1,77 @@
+import fs from "node:fs";
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { CapabilityService } from "../capabilities.js";
+import { buildHttpApp } from "../http/app.js";
+import { Ledger } from "../ledger/ledger.js";
+import { packageVersion } from "../package-root.js";
+import { loadPrivacyConfig } from "../privacy/config.js";
+import { Redactor } from "../privacy/redactor.js";
+import type { DaemonServices } from "../services.js";
+import { type CovenPaths, prepareCovenHome, resolveCovenHome } from "./home.js";
+import { clearStaleSocket } from "./socket-probe.js";
+
+export interface ServeOptions {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+export interface RunningDaemon {
+  paths: CovenPaths;
+  services: DaemonServices;
+  app: FastifyInstance;
+  /** Stops accepting, finishes in-flight requests, flushes the writer, closes the database, removes the socket. */
+  close(): Promise<void>;
+}
+
+/** Starts the daemon in this process and serves until `close()` is called. */
+export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDaemon> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? pino({ name: "coven" });
+  // Everything the daemon creates under COVEN_HOME (database, WAL, socket, logs) is owner-only.
+  process.umask(0o077);
+  const paths = prepareCovenHome(resolveCovenHome(env));
+  const privacy = loadPrivacyConfig(paths.home, env);
+  const redactor = new Redactor(privacy.extraPatterns);
+  await clearStaleSocket(paths.socket);
+
+  const ledger = Ledger.open(paths.database, {
+    redactPayload: (payload) => redactor.redactJsonValue(payload) as typeof payload,
+  });
+  const capabilities = new CapabilityService(env);
+  for (const problem of capabilities.adapters.problems) logger.warn({ problem }, "adapter manifest problem");
+
+  const services: DaemonServices = {
+    identity: {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      socketPath: paths.socket,
+      covenHome: paths.home,
+      version: packageVersion(),
+    },
+    ledger,
+    capabilities,
+    redactor,
+  };
+  const app = await buildHttpApp({ services, transport: "unix", logger });
+  try {
+    await app.listen({ path: paths.socket });
+    fs.chmodSync(paths.socket, 0o600);
+  } catch (error) {
+    await ledger.close();
+    throw error;
+  }
+  logger.info({ socket: paths.socket, pid: process.pid }, "coven daemon serving");
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await ledger.close();
+      fs.rmSync(paths.socket, { force: true });
+      logger.info("coven daemon stopped");
+    })();
+    return closing;
+  };
+  return { paths, services, app, close };
+}

@@ -1,0 +1,82 @@
+import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import pino from "pino";
+import { CovenError } from "../errors.js";
+import { appRouter } from "../router/index.js";
+import type { RequestContext } from "../router/trpc.js";
+import type { DaemonServices } from "../services.js";
+import { MAX_BODY_BYTES, sendError } from "./error-reply.js";
+import { registerOpenApiRoute } from "./openapi-route.js";
+import { registerRestRoutes } from "./rest-adapter.js";
+
+export interface HttpAppOptions {
+  services: DaemonServices;
+  transport: RequestContext["transport"];
+  logger?: FastifyBaseLogger;
+}
+
+/** Accepts an empty body as "no body" (a bare POST to /kill) and refuses anything that is not JSON. */
+function registerJsonParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new CovenError("invalid_request", "The request body is not valid JSON."), undefined);
+    }
+  });
+}
+
+/** The daemon's HTTP face: /api/v1 (REST, derived from the router), /trpc, and the OpenAPI document. */
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger ?? pino({ level: "silent" }),
+    bodyLimit: MAX_BODY_BYTES,
+    // One line per request is written by the onResponse hook below, with the contract's error code.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Requests from tRPC batch links put several procedure names in one path segment.
+    routerOptions: { maxParamLength: 4096 },
+  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.addHook("onResponse", (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "(unmatched)",
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        ...(reply.statusCode >= 400 ? { code: reply.getHeader("x-coven-error-code") } : {}),
+      },
+      "request",
+    );
+    done();
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      new CovenError("not_found", `No route ${request.method} ${request.url.split("?")[0]}.`),
+      request,
+      reply,
+    ),
+  );
+
+  await app.register(async (rest) => {
+    registerJsonParser(rest);
+    registerRestRoutes(rest, options.services, options.transport);
+    registerOpenApiRoute(rest);
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: (): RequestContext => ({
+        services: options.services,
+        transport: options.transport,
+        setStatus: () => {},
+      }),
+    },
+  });
+  return app;
+}

@@ -1,0 +1,162 @@
+import type { AnyTRPCProcedure } from "@trpc/server";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodType } from "zod";
+import { CovenError } from "../errors.js";
+import { appRouter } from "../router/index.js";
+import type { ProcedureMeta, RequestContext, RestFace } from "../router/trpc.js";
+import type { DaemonServices } from "../services.js";
+
+export const REST_PREFIX = "/api/v1";
+
+export interface RestRoute {
+  procedurePath: string;
+  procedure: AnyTRPCProcedure;
+  meta: ProcedureMeta;
+  face: RestFace;
+  inputSchema: ZodType | undefined;
+  outputSchema: ZodType | undefined;
+}
+
+/** Every REST face of every procedure in the router: the only route table there is. */
+export function restRoutes(): RestRoute[] {
+  // At run time `_def.procedures` is flat, keyed by dotted path ("sessions.get").
+  const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure>;
+  return Object.entries(procedures).flatMap(([procedurePath, procedure]) => {
+    const def = procedure._def as unknown as {
+      meta?: ProcedureMeta;
+      inputs: ZodType[];
+      output?: ZodType;
+    };
+    if (!def.meta) return [];
+    const meta = def.meta;
+    return meta.rest.map((face) => ({
+      procedurePath,
+      procedure,
+      meta,
+      face,
+      inputSchema: def.inputs[0],
+      outputSchema: def.output,
+    }));
+  });
+}
+
+/** `/sessions/{id}` → `/sessions/:id` for fastify. */
+export function fastifyPath(path: string): string {
+  return REST_PREFIX + path.replace(/\{(\w+)\}/g, ":$1");
+}
+
+/** Unwraps optional/default/nullable wrappers to find what a field really is. */
+function baseType(schema: ZodType | undefined): string | undefined {
+  let current = schema as unknown as
+    | { def?: { type: string; innerType?: unknown; in?: unknown } }
+    | undefined;
+  for (let depth = 0; current?.def && depth < 8; depth += 1) {
+    const { type, innerType } = current.def;
+    if (type === "optional" || type === "nullable" || type === "default" || type === "readonly") {
+      current = innerType as typeof current;
+      continue;
+    }
+    if (type === "pipe") {
+      current = current.def.in as typeof current;
+      continue;
+    }
+    return type;
+  }
+  return undefined;
+}
+
+function objectShape(schema: ZodType | undefined): Record<string, ZodType> {
+  let current = schema as unknown as
+    | { def?: { type: string; innerType?: unknown; shape?: unknown } }
+    | undefined;
+  while (current?.def && (current.def.type === "optional" || current.def.type === "default")) {
+    current = current.def.innerType as typeof current;
+  }
+  return (current?.def?.type === "object" ? current.def.shape : {}) as Record<string, ZodType>;
+}
+
+/**
+ * Query strings carry only text; the input schema says which fields are numbers or booleans, so the adapter
+ * converts exactly those (and only well-formed values: anything else reaches zod and fails with its path).
+ */
+function decodeQuery(
+  query: Record<string, unknown>,
+  shape: Record<string, ZodType>,
+): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    const kind = baseType(shape[key]);
+    if (typeof raw === "string" && kind === "number" && /^-?\d+(\.\d+)?$/.test(raw))
+      decoded[key] = Number(raw);
+    else if (typeof raw === "string" && kind === "boolean" && (raw === "true" || raw === "false"))
+      decoded[key] = raw === "true";
+    else decoded[key] = raw;
+  }
+  return decoded;
+}
+
+function requestInput(route: RestRoute, request: FastifyRequest): unknown {
+  const params = (request.params ?? {}) as Record<string, string>;
+  let fields: Record<string, unknown>;
+  if (route.face.method === "GET") {
+    fields = decodeQuery((request.query ?? {}) as Record<string, unknown>, objectShape(route.inputSchema));
+  } else {
+    const body = request.body;
+    if (body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
+      throw new CovenError("invalid_request", "The request body must be a JSON object.");
+    }
+    fields = { ...(body as Record<string, unknown> | undefined) };
+  }
+  // Path parameters win over body fields of the same name: the URL names the resource.
+  Object.assign(fields, params);
+  if (!route.inputSchema) {
+    if (Object.keys(fields).length > 0) {
+      throw new CovenError("invalid_request", "This route takes no parameters.", {
+        fields: Object.keys(fields),
+      });
+    }
+    return undefined;
+  }
+  return fields;
+}
+
+type Callable = (input: unknown) => Promise<unknown>;
+
+function resolveCaller(caller: unknown, procedurePath: string): Callable {
+  let target = caller as Record<string, unknown>;
+  for (const part of procedurePath.split(".")) target = target[part] as Record<string, unknown>;
+  return target as unknown as Callable;
+}
+
+/**
+ * The generic REST adapter: one fastify route per REST face in the procedures' metadata, each calling the
+ * procedure through a server-side caller, so input parsing, output validation and errors are the procedure's own.
+ */
+export function registerRestRoutes(
+  app: FastifyInstance,
+  services: DaemonServices,
+  transport: RequestContext["transport"],
+): void {
+  const createCaller = appRouter.createCaller;
+  for (const route of restRoutes()) {
+    if (route.meta.eventStream) continue; // streamed routes are registered by the SSE adapter
+    app.route({
+      method: route.face.method,
+      url: fastifyPath(route.face.path),
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        let status = route.face.status;
+        const allowed = new Set([route.face.status, ...(route.face.otherStatuses ?? [])]);
+        const ctx: RequestContext = {
+          services,
+          transport,
+          setStatus: (next) => {
+            if (allowed.has(next)) status = next;
+          },
+        };
+        const input = requestInput(route, request);
+        const result = await resolveCaller(createCaller(ctx), route.procedurePath)(input);
+        reply.code(status).send(result);
+      },
+    });
+  }
+}

@@ -1,0 +1,294 @@
+import { randomUUID } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { EventWriterStatus } from "../../contract/health.js";
+import type { EventRow } from "./records.js";
+import { SessionRepository } from "./session-repository.js";
+
+export const DEFAULT_QUEUE_CAPACITY_BYTES = 2 * 1024 * 1024;
+/** Adjacent output chunks of one session merge up to this size, so events stay small enough to page. */
+const MAX_COALESCED_OUTPUT_BYTES = 64 * 1024;
+const MAX_BATCH_ITEMS = 4096;
+
+/** What an operation queued with `transact` may do inside the writer's transaction. */
+export interface WriterTx {
+  readonly sessions: SessionRepository;
+  appendEvent(sessionId: string, kind: string, payload: Record<string, unknown>): EventRow;
+}
+
+type QueueItem =
+  | { type: "output"; sessionId: string; data: string; bytes: number; createdAt: string }
+  | {
+      type: "op";
+      run: (tx: WriterTx) => unknown;
+      resolve: (value: unknown) => void;
+      reject: (error: unknown) => void;
+      bytes: number;
+    };
+
+export interface EventWriterOptions {
+  capacityBytes?: number;
+  /** Bounded retries of a batch that hit SQLITE_BUSY before the writer reports `failed`. */
+  maxBusyRetries?: number;
+  /** Applied to every lifecycle payload before it is stored (output arrives already redacted). */
+  redactPayload?: (payload: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/**
+ * The single writer of the ledger. Everything that changes the database is queued here and committed in
+ * batches, one transaction each, in the order it was accepted. Output is the only lossy class: when the queue
+ * holds more than `capacityBytes`, output chunks are dropped and counted, and one `output_truncated` marker is
+ * queued before the session's next accepted event. Operations (lifecycle events, session rows) are never dropped.
+ */
+export class EventWriter {
+  private readonly queue: QueueItem[] = [];
+  private queuedBytes = 0;
+  private readonly pendingDrops = new Map<string, { events: number; bytes: number }>();
+  private readonly listeners = new Set<(events: EventRow[]) => void>();
+  private readonly drainWaiters: (() => void)[] = [];
+  private readonly insertEvent: Database.Statement<[string, string, string, string, string]>;
+  private readonly tx: WriterTx;
+  private readonly capacityBytes: number;
+  private readonly maxBusyRetries: number;
+  private readonly redactPayload: (payload: Record<string, unknown>) => Record<string, unknown>;
+  private scheduled = false;
+  private closed = false;
+  private batchCommitted: EventRow[] = [];
+  private readonly counters = {
+    droppedOutputEvents: 0,
+    droppedOutputBytes: 0,
+    transactions: 0,
+    committedEvents: 0,
+    busyRetries: 0,
+  };
+  private state: EventWriterStatus["state"] = "healthy";
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly db: Database.Database,
+    options: EventWriterOptions = {},
+  ) {
+    this.capacityBytes = options.capacityBytes ?? DEFAULT_QUEUE_CAPACITY_BYTES;
+    this.maxBusyRetries = options.maxBusyRetries ?? 5;
+    this.redactPayload = options.redactPayload ?? ((payload) => payload);
+    this.insertEvent = db.prepare(
+      "INSERT INTO events (id, session_id, kind, payload_json, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    const sessions = new SessionRepository(db);
+    this.tx = {
+      sessions,
+      appendEvent: (sessionId, kind, payload) =>
+        this.insert(sessionId, kind, JSON.stringify(this.redactPayload(payload)), new Date().toISOString()),
+    };
+  }
+
+  /** Queues a chunk of PTY output (already redacted). Returns false when it was dropped under pressure. */
+  appendOutput(sessionId: string, data: string): boolean {
+    this.assertOpen();
+    const bytes = Buffer.byteLength(data);
+    if (this.queuedBytes + bytes > this.capacityBytes) {
+      const drops = this.pendingDrops.get(sessionId) ?? { events: 0, bytes: 0 };
+      drops.events += 1;
+      drops.bytes += bytes;
+      this.pendingDrops.set(sessionId, drops);
+      this.counters.droppedOutputEvents += 1;
+      this.counters.droppedOutputBytes += bytes;
+      if (this.state === "healthy") this.state = "pressured";
+      return false;
+    }
+    this.queueTruncationMarker(sessionId);
+    const last = this.queue.at(-1);
+    if (
+      last?.type === "output" &&
+      last.sessionId === sessionId &&
+      last.bytes + bytes <= MAX_COALESCED_OUTPUT_BYTES
+    ) {
+      last.data += data;
+      last.bytes += bytes;
+    } else {
+      this.queue.push({ type: "output", sessionId, data, bytes, createdAt: new Date().toISOString() });
+    }
+    this.queuedBytes += bytes;
+    this.schedule();
+    return true;
+  }
+
+  /** Queues one lifecycle event; resolves with the stored record once its transaction committed. */
+  append(sessionId: string, kind: string, payload: Record<string, unknown>): Promise<EventRow> {
+    return this.transact((tx) => tx.appendEvent(sessionId, kind, payload), sessionId);
+  }
+
+  /**
+   * Queues an operation that runs inside the next batch's transaction (in its own savepoint, so a failing
+   * operation rolls back alone). `sessionId` names the session whose events it appends, so a pending
+   * truncation marker is ordered before them.
+   */
+  transact<T>(run: (tx: WriterTx) => T, sessionId?: string): Promise<T> {
+    this.assertOpen();
+    if (sessionId !== undefined) this.queueTruncationMarker(sessionId);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ type: "op", run, resolve: resolve as (value: unknown) => void, reject, bytes: 0 });
+      this.schedule();
+    });
+  }
+
+  /** Subscribes to committed events (in seq order, after their transaction committed). */
+  onCommit(listener: (events: EventRow[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once everything queued so far has been committed. */
+  flush(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  status(): EventWriterStatus {
+    return {
+      state: this.state,
+      queuedEvents: this.queue.length,
+      queuedBytes: this.queuedBytes,
+      capacityBytes: this.capacityBytes,
+      ...this.counters,
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("the event writer is closed");
+  }
+
+  private queueTruncationMarker(sessionId: string): void {
+    const drops = this.pendingDrops.get(sessionId);
+    if (!drops) return;
+    this.pendingDrops.delete(sessionId);
+    const payload = { droppedEvents: drops.events, droppedBytes: drops.bytes };
+    this.queue.push({
+      type: "op",
+      run: (tx) => tx.appendEvent(sessionId, "output_truncated", payload),
+      resolve: () => {},
+      reject: () => {},
+      bytes: 0,
+    });
+  }
+
+  private insert(sessionId: string, kind: string, payloadJson: string, createdAt: string): EventRow {
+    const id = randomUUID();
+    const seq = Number(this.insertEvent.run(id, sessionId, kind, payloadJson, createdAt).lastInsertRowid);
+    const row: EventRow = {
+      seq,
+      id,
+      session_id: sessionId,
+      kind,
+      payload_json: payloadJson,
+      created_at: createdAt,
+    };
+    this.batchCommitted.push(row);
+    return row;
+  }
+
+  private schedule(delayMs = 0): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.drain();
+    };
+    if (delayMs > 0) setTimeout(run, delayMs).unref();
+    else setImmediate(run);
+  }
+
+  private drain(attempt = 0): void {
+    if (this.queue.length === 0) {
+      this.resolveDrainWaiters();
+      return;
+    }
+    const batch = this.queue.slice(0, MAX_BATCH_ITEMS);
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.batchCommitted = [];
+      outcomes.length = 0;
+      this.db.transaction(() => this.writeBatch(batch, outcomes))();
+    } catch (error) {
+      this.batchCommitted = [];
+      this.handleBatchFailure(error, attempt);
+      return;
+    }
+    this.queue.splice(0, batch.length);
+    for (const item of batch) this.queuedBytes -= item.bytes;
+    const committed = this.batchCommitted;
+    this.batchCommitted = [];
+    this.counters.transactions += 1;
+    this.counters.committedEvents += committed.length;
+    if (this.state === "failed") {
+      this.state = this.pendingDrops.size > 0 ? "pressured" : "healthy";
+      this.lastError = undefined;
+    }
+    batch.forEach((item, index) => {
+      if (item.type !== "op") return;
+      const outcome = outcomes[index];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
+    });
+    if (committed.length > 0) for (const listener of this.listeners) listener(committed);
+    if (this.queue.length > 0) this.schedule();
+    else {
+      if (this.state === "pressured" && this.pendingDrops.size === 0) this.state = "healthy";
+      this.resolveDrainWaiters();
+    }
+  }
+
+  private writeBatch(
+    batch: QueueItem[],
+    outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[],
+  ) {
+    for (const item of batch) {
+      if (item.type === "output") {
+        try {
+          this.insert(item.sessionId, "output", JSON.stringify({ data: item.data }), item.createdAt);
+        } catch (error) {
+          // A constraint failure (the session row is gone) loses this chunk only, never the batch.
+          if (isBusy(error)) throw error;
+        }
+        outcomes.push({ ok: true, value: undefined });
+        continue;
+      }
+      const mark = this.batchCommitted.length;
+      try {
+        const value = this.db.transaction(() => item.run(this.tx))();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        if (isBusy(error)) throw error;
+        this.batchCommitted.length = mark;
+        outcomes.push({ ok: false, error });
+      }
+    }
+  }
+
+  private handleBatchFailure(error: unknown, attempt: number): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (isBusy(error) && attempt < this.maxBusyRetries) {
+      this.counters.busyRetries += 1;
+      setTimeout(() => this.drain(attempt + 1), 10 * (attempt + 1)).unref();
+      return;
+    }
+    // Nothing is discarded: the batch stays at the head of the queue and is retried after a pause.
+    this.state = "failed";
+    this.lastError = message;
+    this.schedule(1000);
+  }
+
+  private resolveDrainWaiters(): void {
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_BUSY_SNAPSHOT";
+}

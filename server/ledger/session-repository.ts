@@ -1,0 +1,140 @@
+import type Database from "better-sqlite3";
+import { CovenError } from "../errors.js";
+import { type Session, type SessionRow, sessionFromRow, sessionToRow } from "./records.js";
+
+const COLUMNS = [
+  "id",
+  "project_root",
+  "cwd",
+  "harness",
+  "title",
+  "status",
+  "exit_code",
+  "archived_at",
+  "created_at",
+  "updated_at",
+  "conversation_id",
+  "familiar_id",
+  "execution_binding",
+  "labels",
+  "visibility",
+  "external",
+  "transcript_path",
+  "model",
+  "launch_mode",
+  "pid",
+] as const;
+
+export interface SessionPageQuery {
+  limit: number;
+  cursor?: string | undefined;
+  includeArchived: boolean;
+}
+
+/** The page cursor: URL-safe base64 of the last row's sort key, so it is stable while newer rows are inserted. */
+export function encodeSessionCursor(session: Pick<Session, "createdAt" | "id">): string {
+  return Buffer.from(JSON.stringify([session.createdAt, session.id])).toString("base64url");
+}
+
+export function decodeSessionCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("not base64url");
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === "string" &&
+      typeof value[1] === "string"
+    ) {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through to the structured error
+  }
+  throw new CovenError("invalid_request", "The cursor is not one this daemon issued.", { field: "cursor" });
+}
+
+/** Reads and writes of the sessions table. Writes are only called from inside the event writer's transactions. */
+export class SessionRepository {
+  private readonly byId: Database.Statement<[string], SessionRow>;
+  private readonly insertStmt: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.byId = db.prepare("SELECT * FROM sessions WHERE id = ?");
+    this.insertStmt = db.prepare(
+      `INSERT INTO sessions (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`,
+    );
+  }
+
+  find(id: string): Session | undefined {
+    const row = this.byId.get(id);
+    return row ? sessionFromRow(row) : undefined;
+  }
+
+  get(id: string): Session {
+    const session = this.find(id);
+    if (!session) throw new CovenError("session_not_found", undefined, { sessionId: id });
+    return session;
+  }
+
+  insert(session: Session): void {
+    this.insertStmt.run(sessionToRow(session));
+  }
+
+  /** Updates the named fields (camelCase keys of Session) and `updated_at`. */
+  update(id: string, changes: Partial<Omit<Session, "id" | "createdAt">>): Session {
+    const current = this.get(id);
+    const next: Session = {
+      ...current,
+      ...changes,
+      updatedAt: changes.updatedAt ?? new Date().toISOString(),
+    };
+    const row = sessionToRow(next);
+    const assignments = COLUMNS.filter((c) => c !== "id").map((c) => `${c} = @${c}`);
+    this.db.prepare(`UPDATE sessions SET ${assignments.join(", ")} WHERE id = @id`).run(row);
+    return next;
+  }
+
+  delete(id: string): void {
+    this.db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
+  }
+
+  /** Newest first: created_at desc, then id desc. Returns one extra row to tell whether a next page exists. */
+  page(query: SessionPageQuery): { sessions: Session[]; nextCursor: string | null } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: query.limit + 1 };
+    if (!query.includeArchived) where.push("archived_at IS NULL");
+    if (query.cursor !== undefined) {
+      const key = decodeSessionCursor(query.cursor);
+      where.push("(created_at < @createdAt OR (created_at = @createdAt AND id < @id))");
+      params.createdAt = key.createdAt;
+      params.id = key.id;
+    }
+    const sql =
+      `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
+      "ORDER BY created_at DESC, id DESC LIMIT @limit";
+    const rows = this.db.prepare<[Record<string, unknown>], SessionRow>(sql).all(params);
+    const hasMore = rows.length > query.limit;
+    const sessions = rows.slice(0, query.limit).map(sessionFromRow);
+    const last = sessions.at(-1);
+    return { sessions, nextCursor: hasMore && last ? encodeSessionCursor(last) : null };
+  }
+
+  /** Every non-archived session, newest first (the legacy plain-array list). */
+  listUnarchived(): Session[] {
+    return this.db
+      .prepare<[], SessionRow>(
+        "SELECT * FROM sessions WHERE archived_at IS NULL ORDER BY created_at DESC, id DESC",
+      )
+      .all()
+      .map(sessionFromRow);
+  }
+
+  withStatus(statuses: readonly string[]): Session[] {
+    const marks = statuses.map(() => "?").join(", ");
+    return this.db
+      .prepare<string[], SessionRow>(`SELECT * FROM sessions WHERE status IN (${marks})`)
+      .all(...statuses)
+      .map(sessionFromRow);
+  }
+}

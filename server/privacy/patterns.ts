@@ -1,0 +1,131 @@
+import { PRIVATE_KEY_BLOCK_SOURCE, UNFINISHED_PRIVATE_KEY } from "./pem.js";
+
+/**
+ * A built-in secret shape. The redactor replaces a match with `[REDACTED:<name>]`; when the regex has named
+ * groups whose names start with `secret` (one per alternative, since a name may appear only once), only the
+ * group that took part is replaced and the rest of the match (a key name, `Bearer `, quotes) is kept.
+ */
+export interface SecretPattern {
+  readonly name: string;
+  /** Global, with match indices (`d`) so the `secret` group can be located. */
+  readonly regex: RegExp;
+  /**
+   * Only for shapes whose match can contain whitespace (a keyword, a space, then the value): matches, at the
+   * very end of a text, a beginning of this shape that more text could still complete. The stream redactor
+   * holds such a tail back; shapes without whitespace need no help, since it holds any unfinished word anyway.
+   */
+  readonly unfinished?: RegExp;
+}
+
+/*
+ * How these stay fast: every pattern starts with a literal (`sk-`, `AKIA`, a key name) or a boundary that only
+ * holds at the start of a word, and no quantified group can match the same text in two ways, so a failed
+ * attempt costs at most one scan of the word it started in. `regex-safety.test.ts` checks this on hostile input.
+ */
+
+/**
+ * Where a token may start: not glued to a preceding letter or digit (so `task-...` is no `sk-` key), except right
+ * after a terminal escape sequence such as `\x1b[32m`, which colored output puts directly before a token.
+ */
+function tokenStart(alsoNotAfter = ""): string {
+  return String.raw`(?:(?<![A-Za-z0-9${alsoNotAfter}])|(?<=\x1b(?:\[[0-?]*[ -/]*[@-~]|[0-Z\x5c-~])))`;
+}
+
+/** Keys whose assigned value is a secret. Any prefix is allowed: `DB_PASSWORD`, `accessToken`, `client_secret`. */
+const SECRET_KEYS = String.raw`passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization`;
+
+/** Terminal colour codes that may sit between a separator and the value. */
+const SGR = String.raw`\x1b\[[0-9;]*m`;
+
+/** An auth scheme before the value (`Authorization: Basic xyz`) is kept, so the redacted part is the credential. */
+const SCHEME = String.raw`(?:(?:basic|token)[ \t]+)?`;
+
+/**
+ * Values left to other patterns or alone: type names and literals, so code such as `password: string` or
+ * `token = null` stays readable; `Bearer <token>`, which `bearer_token` names; and a PEM block, which
+ * `private_key` handles whole (it spans lines, an assignment does not).
+ */
+const NOT_A_SECRET = String.raw`(?!-----BEGIN|bearer[ \t]|(?:string|number|boolean|null|undefined|none|true|false|any)(?![A-Za-z0-9_]))`;
+
+/** An unquoted value ends at whitespace, a quote, a list or query separator, or a control character. */
+const BARE_VALUE_CHAR = String.raw`[^\s"'\x60,;&\x00-\x1f\x7f-\x9f]`;
+
+/**
+ * `key = value`, `key: "value"`, `"key": 'value'`, `key => value`, `key := value`; not `key == value`. The key,
+ * separator and quotes are kept; a quoted value may contain spaces and runs to its closing quote or the end of
+ * the line (an unclosed quote still hides what follows it).
+ */
+function assignment(name: string, keys: string): SecretPattern {
+  const head = String.raw`(?:${keys})["'\x60]?[ \t]*(?:=>|:=|[:=])(?!=)[ \t]*(?:${SGR}[ \t]*)*`;
+  const value =
+    String.raw`(?:"${SCHEME}${NOT_A_SECRET}(?<secretDouble>[^"\r\n]+)` +
+    String.raw`|'${SCHEME}${NOT_A_SECRET}(?<secretSingle>[^'\r\n]+)` +
+    String.raw`|\x60${SCHEME}${NOT_A_SECRET}(?<secretBacktick>[^\x60\r\n]+)` +
+    String.raw`|${SCHEME}${NOT_A_SECRET}(?<secret>${BARE_VALUE_CHAR}+))`;
+  const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|(?:(?:bearer|basic|token)[ \t]+)?${BARE_VALUE_CHAR}*)`;
+  return {
+    name,
+    regex: new RegExp(head + value, "gdi"),
+    unfinished: new RegExp(
+      String.raw`(?:${keys})["'\x60]?[ \t]*(?:(?:=>|:=|[:=])[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${unfinishedValue})?$`,
+      "i",
+    ),
+  };
+}
+
+function token(name: string, source: string, flags = ""): SecretPattern {
+  return { name, regex: new RegExp(source, `gd${flags}`) };
+}
+
+/**
+ * Order matters only when two patterns match at the same position with the same length: the earlier one names
+ * the redaction (so an `sk-ant-` key is reported as Anthropic, not OpenAI).
+ */
+export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
+  {
+    name: "private_key",
+    regex: new RegExp(PRIVATE_KEY_BLOCK_SOURCE, "gd"),
+    unfinished: UNFINISHED_PRIVATE_KEY,
+  },
+  token("anthropic_api_key", String.raw`${tokenStart()}sk-ant-[A-Za-z0-9_-]{20,}`),
+  // Covers legacy `sk-<48>` keys and project/service-account keys (`sk-proj-...`, `sk-svcacct-...`).
+  token("openai_api_key", String.raw`${tokenStart()}sk-[A-Za-z0-9_-]{20,}`),
+  token(
+    "github_token",
+    String.raw`${tokenStart()}(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})`,
+  ),
+  token("gitlab_token", String.raw`${tokenStart()}glpat-[A-Za-z0-9_.-]{20,}`),
+  token("slack_token", String.raw`${tokenStart()}xox[baprs]-[A-Za-z0-9-]{10,}`),
+  token("stripe_key", String.raw`${tokenStart()}[sr]k_(?:live|test)_[A-Za-z0-9]{16,}`),
+  token("google_api_key", String.raw`${tokenStart()}AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`),
+  token("aws_access_key_id", String.raw`${tokenStart()}(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])`),
+  assignment("aws_secret_access_key", String.raw`aws_?secret_?access_?key`),
+  // header.payload.signature, both JSON parts base64url of `{"`; the start excludes `_`/`-` so a long run of
+  // token characters is tried once, not at every `eyJ` inside it.
+  token("jwt", String.raw`${tokenStart("_-")}eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`),
+  {
+    // The token must look random: a digit, an uppercase letter after the first, or 24+ characters. So prose
+    // like "Bearer authentication" is left alone. Case is spelled out: the check relies on [A-Z].
+    ...token(
+      "bearer_token",
+      String.raw`${tokenStart()}(?:[Bb]earer|BEARER)[ \t]+(?<secret>` +
+        String.raw`(?:(?=[A-Za-z._~+/-]*[0-9])|(?=[A-Za-z0-9._~+/-]+[A-Z])|(?=[A-Za-z0-9._~+/-]{24}))` +
+        String.raw`[A-Za-z0-9._~+/-]{8,}=*)`,
+    ),
+    unfinished: /Bearer[ \t]*[A-Za-z0-9._~+/-]*=*$/i,
+  },
+  // scheme://user:password@host — the password only.
+  token(
+    "url_password",
+    String.raw`(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/\x00-\x1f\x7f-\x9f]*:(?<secret>[^\s@/\x00-\x1f\x7f-\x9f]+)@`,
+  ),
+  assignment("secret_assignment", SECRET_KEYS),
+];
+
+/** Names a redaction of an operator-supplied pattern. */
+export const CUSTOM_PATTERN_NAME = "custom";
+
+/** The text that replaces a secret. */
+export function redactionMarker(name: string): string {
+  return `[REDACTED:${name}]`;
+}

@@ -1,0 +1,151 @@
+import { BUILTIN_PATTERNS, CUSTOM_PATTERN_NAME, redactionMarker } from "./patterns.js";
+
+/** One planned replacement: `[secretStart, secretEnd)` becomes the marker; the rest of `[start, end)` stays. */
+export interface RedactionSpan {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly secretStart: number;
+  readonly secretEnd: number;
+}
+
+interface ActivePattern {
+  readonly name: string;
+  /** A private copy: `lastIndex` is per-instance state. */
+  readonly regex: RegExp;
+}
+
+/** Object keys whose string values are secrets whatever they look like (`password`, `apiKey`, `accessToken`). */
+const SECRET_KEY_NAME =
+  /(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization)$/i;
+
+/**
+ * Replaces secret-shaped text with `[REDACTED:<name>]`, using the built-in patterns plus the operator's own
+ * (named `custom`).
+ *
+ * All patterns are scanned in a single left-to-right pass: at each point the match that starts first wins (on a
+ * tie, the longer one, then the earlier pattern), and scanning resumes after it. So a secret is redacted once,
+ * under one name, and a marker is never fed back into another pattern.
+ */
+export class Redactor {
+  readonly #patterns: readonly ActivePattern[];
+
+  constructor(extraPatterns: RegExp[] = []) {
+    this.#patterns = [
+      ...BUILTIN_PATTERNS.map((p) => ({ name: p.name, regex: scanningCopy(p.regex) })),
+      ...extraPatterns.map((regex) => ({ name: CUSTOM_PATTERN_NAME, regex: scanningCopy(regex) })),
+    ];
+  }
+
+  redact(text: string): string {
+    const spans = this.findSecrets(text);
+    if (spans.length === 0) return text;
+    let out = "";
+    let copied = 0;
+    for (const span of spans) {
+      out += text.slice(copied, span.secretStart) + redactionMarker(span.name);
+      copied = span.secretEnd;
+    }
+    return out + text.slice(copied);
+  }
+
+  /**
+   * Deep copy of a JSON value with every string redacted. A string under a secret-sounding key (`password`,
+   * `apiKey`, `client_secret`, ...) is replaced whole, since `"hunter2"` alone looks like nothing. Keys are
+   * kept: they are the payload's structure. Non-plain objects (dates, buffers) are returned as they are.
+   */
+  redactJsonValue(value: unknown): unknown {
+    return this.#redactValue(value, undefined, new Set());
+  }
+
+  /**
+   * The replacements `redact` would make, in order, non-overlapping. Exposed for the stream redactor, which must
+   * not split text inside one of them.
+   */
+  findSecrets(text: string): RedactionSpan[] {
+    const spans: RedactionSpan[] = [];
+    // Each pattern's next match at or after `from`; a match found earlier stays valid while it starts at or
+    // after `from`, so each pattern scans the text about once in total.
+    const upcoming: (RegExpExecArray | null | undefined)[] = new Array(this.#patterns.length);
+    let from = 0;
+    for (;;) {
+      let best: RegExpExecArray | undefined;
+      let bestPattern: ActivePattern | undefined;
+      for (const [i, pattern] of this.#patterns.entries()) {
+        let match = upcoming[i];
+        if (match === undefined || (match !== null && match.index < from)) {
+          match = nextNonEmptyMatch(pattern.regex, text, from);
+          upcoming[i] = match;
+        }
+        if (match === null) continue;
+        if (
+          best === undefined ||
+          match.index < best.index ||
+          (match.index === best.index && match[0].length > best[0].length)
+        ) {
+          best = match;
+          bestPattern = pattern;
+        }
+      }
+      if (best === undefined || bestPattern === undefined) return spans;
+      const start = best.index;
+      const end = start + best[0].length;
+      const [secretStart, secretEnd] = secretRange(best) ?? [start, end];
+      spans.push({ name: bestPattern.name, start, end, secretStart, secretEnd });
+      from = end;
+    }
+  }
+
+  #redactValue(value: unknown, key: string | undefined, ancestors: Set<object>): unknown {
+    if (typeof value === "string") {
+      if (key !== undefined && value.length > 0 && SECRET_KEY_NAME.test(key)) {
+        return redactionMarker("secret_assignment");
+      }
+      return this.redact(value);
+    }
+    if (typeof value !== "object" || value === null) return value;
+    // A cycle cannot come from JSON, but a crash here would lose the whole record.
+    if (ancestors.has(value)) return "[Circular]";
+    ancestors.add(value);
+    try {
+      if (Array.isArray(value)) return value.map((item) => this.#redactValue(item, undefined, ancestors));
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return value;
+      const copy: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) copy[k] = this.#redactValue(v, k, ancestors);
+      return copy;
+    } finally {
+      ancestors.delete(value);
+    }
+  }
+}
+
+/** A global, indices-enabled, non-sticky copy, so `exec` can scan from any position and report group ranges. */
+function scanningCopy(regex: RegExp): RegExp {
+  let flags = regex.flags.replace("y", "");
+  if (!flags.includes("g")) flags += "g";
+  if (!flags.includes("d")) flags += "d";
+  return new RegExp(regex.source, flags);
+}
+
+/** Empty matches (an operator pattern like `x*`) would redact nothing and never advance; skip them. */
+function nextNonEmptyMatch(regex: RegExp, text: string, from: number): RegExpExecArray | null {
+  let at = from;
+  while (at <= text.length) {
+    regex.lastIndex = at;
+    const match = regex.exec(text);
+    if (match === null || match[0].length > 0) return match;
+    at = match.index + 1;
+  }
+  return null;
+}
+
+/** The range of the first `secret…` named group that took part in the match, if the pattern has one. */
+function secretRange(match: RegExpExecArray): [number, number] | undefined {
+  const groups = match.indices?.groups;
+  if (groups === undefined) return undefined;
+  for (const [name, range] of Object.entries(groups)) {
+    if (name.startsWith("secret") && range !== undefined) return range;
+  }
+  return undefined;
+}

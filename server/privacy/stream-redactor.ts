@@ -1,0 +1,194 @@
+import { BUILTIN_PATTERNS, redactionMarker } from "./patterns.js";
+import {
+  ENDS_INSIDE_PRIVATE_KEY,
+  PARTIAL_PRIVATE_KEY_END,
+  PRIVATE_KEY_CONTINUATION,
+  PRIVATE_KEY_END,
+} from "./pem.js";
+import type { Redactor } from "./redactor.js";
+
+export interface StreamRedactorOptions {
+  /**
+   * Most raw characters held back waiting for a secret to finish. Beyond it the text is emitted (redacted as
+   * far as it goes) rather than delaying output without bound. Default 4096.
+   */
+  maxHoldChars?: number;
+}
+
+const DEFAULT_MAX_HOLD_CHARS = 4096;
+
+/** Patterns whose match can span whitespace, with their "started but not finished" tails. */
+const UNFINISHED_TAILS: readonly RegExp[] = BUILTIN_PATTERNS.flatMap((p) =>
+  p.unfinished === undefined ? [] : [p.unfinished],
+);
+
+/**
+ * Redacts a PTY stream written in arbitrary chunks, so that a secret split across writes (`AKIAIOSF` then
+ * `ODNN7EXAMPLE`) is never emitted in pieces.
+ *
+ * Each push redacts the held text plus the new chunk, emits the part no future text can change, and holds the
+ * rest raw: the last unfinished word, a keyword still waiting for its value (`Bearer `, `password = "...`), or a
+ * private-key block without its END line. Text that ends in whitespace after a complete word is emitted whole.
+ *
+ * The concatenation of everything emitted equals `redactor.redact(wholeText)` as long as nothing hit
+ * `maxHoldChars` and no flush came mid-secret. After a flush the flushed text is kept as context, so a secret
+ * that continues after it is still recognised and its remainder replaced (the part flushed before is out).
+ * Operator patterns that can match across whitespace are only guaranteed once complete within one hold.
+ * The owner calls `flush()` when the stream goes idle or ends.
+ */
+export class StreamRedactor {
+  readonly #redactor: Redactor;
+  readonly #maxHold: number;
+  /** Raw text: `#text.slice(0, #emitted)` was already emitted (context after a flush), the rest is held. */
+  #text = "";
+  #emitted = 0;
+  /**
+   * The text dropped from memory ended inside a private-key block, already replaced by a marker (the key was
+   * longer than the hold limit). Until the block's END line, its body lines are dropped too.
+   */
+  #insidePrivateKey = false;
+
+  constructor(redactor: Redactor, opts: StreamRedactorOptions = {}) {
+    const maxHold = opts.maxHoldChars ?? DEFAULT_MAX_HOLD_CHARS;
+    if (!Number.isSafeInteger(maxHold) || maxHold < 1) {
+      throw new RangeError(`maxHoldChars must be a positive integer, got ${maxHold}`);
+    }
+    this.#redactor = redactor;
+    this.#maxHold = maxHold;
+  }
+
+  /** True while some text is held back; the owner should `flush()` once the stream has been idle briefly. */
+  get holding(): boolean {
+    return this.#text.length > this.#emitted;
+  }
+
+  /** Feeds a chunk; returns the redacted text that is safe to emit now (possibly empty). */
+  push(chunk: string): string {
+    let text = this.#text + chunk;
+    if (this.#insidePrivateKey) {
+      const rest = this.#skipPrivateKeyRest(text, false);
+      if (rest === undefined) return "";
+      text = rest;
+    }
+    const cut = this.#safeCut(text);
+    const from = this.#emitted;
+    const to = Math.max(cut, from);
+    const out = this.#render(text, from, to);
+    this.#forget(text, cut, to);
+    return out;
+  }
+
+  /** Emits everything held, redacted as it stands; keeps it as context for what follows. */
+  flush(): string {
+    if (this.#insidePrivateKey) {
+      const rest = this.#skipPrivateKeyRest(this.#text, true) ?? "";
+      this.#text = "";
+      this.#emitted = 0;
+      return this.#render(rest, 0, rest.length);
+    }
+    const out = this.#render(this.#text, this.#emitted, this.#text.length);
+    this.#emitted = this.#text.length;
+    return out;
+  }
+
+  /**
+   * The redacted form of `text[from, to)`, given that `text[0, from)` was emitted already. A secret that began
+   * in the emitted part gets a marker for its remainder.
+   */
+  #render(text: string, from: number, to: number): string {
+    if (from >= to) return "";
+    let out = "";
+    let copied = from;
+    for (const span of this.#redactor.findSecrets(text.slice(0, to))) {
+      if (span.secretEnd <= from) continue;
+      out += text.slice(copied, Math.max(span.secretStart, from)) + redactionMarker(span.name);
+      copied = span.secretEnd;
+    }
+    return out + text.slice(copied, to);
+  }
+
+  /** Keeps `text` from `cut` on (what is held, plus context still needed), noting what was emitted up to `to`. */
+  #forget(text: string, cut: number, to: number): void {
+    const dropped = text.slice(0, cut);
+    // Only a forced emission drops text inside a key: otherwise the block is held from its BEGIN line.
+    if (dropped.length > 0 && ENDS_INSIDE_PRIVATE_KEY.test(dropped)) this.#insidePrivateKey = true;
+    this.#text = text.slice(cut);
+    this.#emitted = to - cut;
+  }
+
+  /**
+   * While inside an already-redacted key: drops its remaining body lines and END line, and returns what follows
+   * them. Returns undefined when all of it was dropped or must wait (the END line may be arriving); on flush,
+   * such a partial END line is returned instead, since it holds no key material.
+   */
+  #skipPrivateKeyRest(text: string, flushing: boolean): string | undefined {
+    const body = PRIVATE_KEY_CONTINUATION.exec(text)?.[0] ?? "";
+    const rest = text.slice(body.length);
+    const end = PRIVATE_KEY_END.exec(rest);
+    if (end !== null) {
+      this.#insidePrivateKey = false;
+      return rest.slice(end[0].length);
+    }
+    if (PARTIAL_PRIVATE_KEY_END.test(rest) && rest.length <= this.#maxHold) {
+      if (flushing) return rest;
+      this.#text = rest;
+      return undefined;
+    }
+    // Something else: the block was cut short. Back to normal.
+    this.#insidePrivateKey = false;
+    return rest;
+  }
+
+  /** Where to split `text`: everything before the returned index can be emitted now, the rest is held. */
+  #safeCut(text: string): number {
+    const length = text.length;
+    const floor = Math.max(0, length - this.#maxHold);
+    let cut = lastWordBreak(text, floor);
+    if (cut < 0) return length; // one word longer than the hold limit: stop waiting for it
+    const windowText = floor === 0 ? text : text.slice(floor);
+    for (const tail of UNFINISHED_TAILS) {
+      const match = tail.exec(windowText);
+      if (match !== null) cut = Math.min(cut, floor + match.index);
+    }
+    if (cut < length) {
+      // A complete secret may still straddle the cut, e.g. `token = abc,de`: the word break is after `= `.
+      const straddling = this.#redactor.findSecrets(text).find((s) => s.start < cut && cut < s.end);
+      if (straddling !== undefined) cut = straddling.start;
+    }
+    return length - cut > this.#maxHold ? length : cut;
+  }
+}
+
+/**
+ * The index just after the last point in `text` (searching back to `floor`) where no word can continue: after
+ * whitespace, after a control character, or after a complete escape sequence. Built-in token patterns never
+ * contain those, and a token may start right after an escape sequence, as it may at the start of a text.
+ * Returns `length` when the text ends at such a point, 0 when `floor` is 0 and there is none, -1 otherwise.
+ */
+function lastWordBreak(text: string, floor: number): number {
+  for (let i = text.length; i > floor; i--) {
+    if (isBreakChar(text.charCodeAt(i - 1)) || escapeSequenceEndsAt(text, i)) return i;
+  }
+  return floor === 0 ? 0 : -1;
+}
+
+const ESC = 0x1b;
+
+function isBreakChar(code: number): boolean {
+  if (code === ESC) return false; // starts an escape sequence; what follows it belongs to the sequence
+  if (code <= 0x20 || code === 0x7f || (code >= 0x80 && code <= 0xa0)) return true;
+  return code > 0x7f && /\s/.test(String.fromCharCode(code));
+}
+
+/** Whether a complete CSI sequence (`ESC [ params final`) or two-character escape ends just before `end`. */
+function escapeSequenceEndsAt(text: string, end: number): boolean {
+  const final = text.charCodeAt(end - 1);
+  if (end >= 2 && text.charCodeAt(end - 2) === ESC) {
+    // ESC [ (CSI), ESC ] (OSC), ESC P/X/^/_ (string sequences) open a longer sequence instead.
+    return final >= 0x30 && final <= 0x7e && !"[]PX^_".includes(String.fromCharCode(final));
+  }
+  if (final < 0x40 || final > 0x7e) return false;
+  let i = end - 2;
+  while (i >= 0 && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x3f) i--;
+  return i >= 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
+}

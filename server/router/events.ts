@@ -1,0 +1,49 @@
+import { EventPageSchema, EventQuerySchema, MAX_EVENT_PAGE } from "../../contract/events.js";
+import { CovenError } from "../errors.js";
+import { procedure, router } from "./trpc.js";
+
+export const eventsRouter = router({
+  list: procedure
+    .meta({
+      rest: [
+        {
+          method: "GET",
+          path: "/events",
+          status: 200,
+          operationId: "listEvents",
+          summary: "A page of one session's events after a seq cursor",
+        },
+        {
+          method: "GET",
+          path: "/sessions/{sessionId}/events",
+          status: 200,
+          operationId: "listSessionEvents",
+          summary: "Session-scoped alias of GET /events",
+        },
+      ],
+      tags: ["events"],
+      errors: ["invalid_request", "session_not_found"],
+    })
+    .input(EventQuerySchema)
+    .output(EventPageSchema)
+    .query(({ ctx, input }) => {
+      const { sessions, events } = ctx.services.ledger;
+      sessions.get(input.sessionId);
+      let afterSeq = input.afterSeq ?? 0;
+      if (input.afterEventId !== undefined) {
+        const anchor = events.findById(input.afterEventId);
+        if (!anchor || anchor.sessionId !== input.sessionId) {
+          throw new CovenError("invalid_request", "afterEventId is not an event of this session.", {
+            field: "afterEventId",
+          });
+        }
+        if (input.afterSeq !== undefined && input.afterSeq !== anchor.seq) {
+          throw new CovenError("invalid_request", "afterSeq and afterEventId name different positions.", {
+            fields: ["afterSeq", "afterEventId"],
+          });
+        }
+        afterSeq = anchor.seq;
+      }
+      return events.page(input.sessionId, afterSeq, input.limit ?? MAX_EVENT_PAGE);
+    }),
+});

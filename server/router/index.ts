@@ -1,0 +1,16 @@
+import { actionsRouter, capabilitiesRouter } from "./capabilities.js";
+import { eventsRouter } from "./events.js";
+import { sessionsRouter } from "./sessions.js";
+import { systemProcedures } from "./system.js";
+import { router } from "./trpc.js";
+
+export const appRouter = router({
+  ...systemProcedures,
+  capabilities: capabilitiesRouter,
+  actions: actionsRouter,
+  sessions: sessionsRouter,
+  events: eventsRouter,
+});
+
+/** The only thing clients import from the server: the router's type. */
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,175 @@
+import {
+  CompleteSessionRequestSchema,
+  LogPreviewSchema,
+  RegisterExternalRequestSchema,
+  SessionIdParamsSchema,
+  SessionListQuerySchema,
+  SessionListSchema,
+  SessionRecordSchema,
+  TERMINAL_STATUSES,
+} from "../../contract/sessions.js";
+import { CovenError } from "../errors.js";
+import { buildLogPreview, LOG_PREVIEW_EVENTS } from "../ledger/log-preview.js";
+import { nowIso, type Session, toSessionRecord } from "../ledger/records.js";
+import { procedure, router } from "./trpc.js";
+
+const DEFAULT_PAGE = 100;
+const sessionErrors = ["session_not_found" as const];
+
+export const sessionsRouter = router({
+  list: procedure
+    .meta({
+      rest: [
+        {
+          method: "GET",
+          path: "/sessions",
+          status: 200,
+          operationId: "listSessions",
+          summary: "List sessions",
+        },
+      ],
+      tags: ["sessions"],
+      errors: ["invalid_request"],
+    })
+    .input(SessionListQuerySchema.optional())
+    .output(SessionListSchema)
+    .query(({ ctx, input = {} }) => {
+      const { sessions } = ctx.services.ledger;
+      const paged =
+        input.limit !== undefined || input.cursor !== undefined || input.includeArchived !== undefined;
+      if (!paged) return sessions.listUnarchived().map(toSessionRecord);
+      const page = sessions.page({
+        limit: input.limit ?? DEFAULT_PAGE,
+        cursor: input.cursor,
+        includeArchived: input.includeArchived ?? false,
+      });
+      return { sessions: page.sessions.map(toSessionRecord), next_cursor: page.nextCursor };
+    }),
+
+  get: procedure
+    .meta({
+      rest: [
+        {
+          method: "GET",
+          path: "/sessions/{id}",
+          status: 200,
+          operationId: "getSession",
+          summary: "One session",
+        },
+      ],
+      tags: ["sessions"],
+      errors: sessionErrors,
+    })
+    .input(SessionIdParamsSchema)
+    .output(SessionRecordSchema)
+    .query(({ ctx, input }) => toSessionRecord(ctx.services.ledger.sessions.get(input.id))),
+
+  registerExternal: procedure
+    .meta({
+      rest: [
+        {
+          method: "POST",
+          path: "/sessions/external",
+          status: 201,
+          otherStatuses: [200],
+          operationId: "registerExternalSession",
+          summary: "Register a session run outside the daemon (201 new, 200 already registered)",
+        },
+      ],
+      tags: ["sessions"],
+      errors: ["session_id_conflict"],
+    })
+    .input(RegisterExternalRequestSchema)
+    .output(SessionRecordSchema)
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.services.ledger.writer.transact((tx) => {
+        const existing = tx.sessions.find(input.id);
+        if (existing) {
+          if (!existing.external)
+            throw new CovenError("session_id_conflict", undefined, { sessionId: input.id });
+          return { session: existing, created: false };
+        }
+        const now = nowIso();
+        const session: Session = {
+          id: input.id,
+          projectRoot: input.projectRoot,
+          cwd: input.projectRoot,
+          harness: input.harness,
+          title: input.title ?? "",
+          status: "running",
+          exitCode: null,
+          archivedAt: null,
+          createdAt: now,
+          updatedAt: now,
+          conversationId: null,
+          familiarId: null,
+          executionBinding: null,
+          labels: [],
+          visibility: "private",
+          external: true,
+          transcriptPath: input.transcriptPath ?? null,
+          model: null,
+          launchMode: null,
+          pid: null,
+        };
+        tx.sessions.insert(session);
+        return { session, created: true };
+      });
+      if (!result.created) ctx.setStatus(200);
+      return toSessionRecord(result.session);
+    }),
+
+  complete: procedure
+    .meta({
+      rest: [
+        {
+          method: "POST",
+          path: "/sessions/{id}/complete",
+          status: 200,
+          operationId: "completeExternalSession",
+          summary: "Record the end of an external session (absent/null/0 exit code → completed, else failed)",
+        },
+      ],
+      tags: ["sessions"],
+      errors: [...sessionErrors, "not_external_session"],
+    })
+    .input(SessionIdParamsSchema.extend(CompleteSessionRequestSchema.shape))
+    .output(SessionRecordSchema)
+    .mutation(async ({ ctx, input }) => {
+      const session = await ctx.services.ledger.writer.transact((tx) => {
+        const current = tx.sessions.get(input.id);
+        if (!current.external)
+          throw new CovenError("not_external_session", undefined, { sessionId: input.id });
+        // Completing twice is idempotent: the first completion is the record.
+        if (TERMINAL_STATUSES.has(current.status)) return current;
+        const exitCode = input.exitCode ?? null;
+        const status = exitCode === null || exitCode === 0 ? "completed" : "failed";
+        const updated = tx.sessions.update(input.id, { status, exitCode });
+        tx.appendEvent(input.id, "exit", { status, exitCode });
+        return updated;
+      }, input.id);
+      return toSessionRecord(session);
+    }),
+
+  log: procedure
+    .meta({
+      rest: [
+        {
+          method: "GET",
+          path: "/sessions/{id}/log",
+          status: 200,
+          operationId: "getSessionLog",
+          summary: "Redacted, ANSI-free log preview of the session's recent events",
+        },
+      ],
+      tags: ["sessions"],
+      errors: sessionErrors,
+    })
+    .input(SessionIdParamsSchema)
+    .output(LogPreviewSchema)
+    .query(({ ctx, input }) => {
+      const { ledger, redactor } = ctx.services;
+      ledger.sessions.get(input.id);
+      return buildLogPreview(ledger.events.tail(input.id, LOG_PREVIEW_EVENTS), redactor);
+    }),
+});

@@ -1,0 +1,84 @@
+import { API_VERSION, LEGACY_API_VERSION } from "../../contract/common.js";
+import { ApiVersionSchema, type CapabilitiesFlags, HealthSchema } from "../../contract/health.js";
+import { measureStorage } from "../ledger/storage.js";
+import type { DaemonServices } from "../services.js";
+import { procedure } from "./trpc.js";
+
+/** Capabilities are honest: each flag is computed from what this process actually has wired. */
+function capabilityFlags(_services: DaemonServices): CapabilitiesFlags {
+  return {
+    sessions: true,
+    events: true,
+    eventCursor: "sequence",
+    structuredErrors: true,
+    travel: false,
+    scheduler: false,
+    hub: false,
+    executorDispatch: false,
+    sessionHandoff: false,
+    sessionLaunchPolicy: false,
+    afs: false,
+    afsMount: false,
+    afsCommit: false,
+    afsCommitDryRun: false,
+    executionBindingContracts: [],
+    requestAdoptionContracts: [],
+    sessionLaunch: false,
+    liveEventStream: false,
+    sessionArchive: false,
+    terminalResize: false,
+    openapi: true,
+    trpc: true,
+  };
+}
+
+/** Spread at the top of the app router: `health` and `apiVersion` are top-level procedures. */
+export const systemProcedures = {
+  health: procedure
+    .meta({
+      rest: [
+        {
+          method: "GET",
+          path: "/health",
+          status: 200,
+          operationId: "getHealth",
+          summary: "Handshake and health",
+        },
+      ],
+      tags: ["system"],
+      errors: [],
+    })
+    .output(HealthSchema)
+    .query(({ ctx }) => {
+      const { identity, ledger } = ctx.services;
+      return {
+        ok: true as const,
+        apiVersion: API_VERSION,
+        covenVersion: identity.version,
+        capabilities: capabilityFlags(ctx.services),
+        daemon: { pid: identity.pid, startedAt: identity.startedAt, socket: identity.socketPath },
+        eventWriter: ledger.writer.status(),
+        storage: measureStorage(ledger.path, {
+          oldestRetainedEventAt: ledger.events.oldestCreatedAt(),
+          lastPruneAt: null,
+        }),
+      };
+    }),
+
+  apiVersion: procedure
+    .meta({
+      rest: [
+        {
+          method: "GET",
+          path: "/api-version",
+          status: 200,
+          operationId: "getApiVersion",
+          summary: "Legacy version probe (never proof of the named contract)",
+        },
+      ],
+      tags: ["system"],
+      errors: [],
+    })
+    .output(ApiVersionSchema)
+    .query(() => ({ apiVersion: LEGACY_API_VERSION, supportedApiVersions: [LEGACY_API_VERSION] })),
+};

@@ -1,0 +1,236 @@
+import os from "node:os";
+import * as pty from "node-pty";
+import type { LaunchSessionRequest, SessionRecord } from "../../contract/sessions.js";
+import type { CapabilityService } from "../capabilities.js";
+import { CovenError } from "../errors.js";
+import type { Ledger } from "../ledger/ledger.js";
+import { nowIso, type Session, toSessionRecord } from "../ledger/records.js";
+import { newSessionId } from "../policy/ids.js";
+import { canonicalProjectRoot, resolveCwdInsideRoot } from "../policy/paths.js";
+import type { Redactor } from "../privacy/redactor.js";
+import { StreamRedactor } from "../privacy/stream-redactor.js";
+import { buildHarnessArgv, requireHarnessAdapter, resolveExecutable } from "./adapters/index.js";
+import { type LiveSession, LiveSessionRegistry } from "./live-session.js";
+
+export interface SessionRuntimeOptions {
+  ledger: Ledger;
+  capabilities: CapabilityService;
+  redactor: Redactor;
+  env: NodeJS.ProcessEnv;
+  /** How long a killed harness gets between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+  /** Held output (a possible secret still being written) is flushed after this much quiet. */
+  outputIdleFlushMs?: number;
+  onTransition?: (sessionId: string, status: string) => void;
+}
+
+const DEFAULT_COLS = 120;
+const DEFAULT_ROWS = 32;
+const MAX_TITLE = 200;
+
+function defaultTitle(prompt: string): string {
+  const firstLine = prompt.split(/\r?\n/, 1)[0]?.trim() ?? "";
+  return firstLine.length > MAX_TITLE ? `${firstLine.slice(0, MAX_TITLE - 1)}…` : firstLine;
+}
+
+/**
+ * Supervises harness PTYs: policy first, then the ledger row, then the spawn; output flows through the stream
+ * redactor into the event writer; exit is recorded with the status change in one transaction.
+ */
+export class SessionRuntime {
+  readonly live = new LiveSessionRegistry();
+  private readonly killGraceMs: number;
+  private readonly idleFlushMs: number;
+
+  constructor(private readonly options: SessionRuntimeOptions) {
+    this.killGraceMs = options.killGraceMs ?? 3000;
+    this.idleFlushMs = options.outputIdleFlushMs ?? 40;
+  }
+
+  async launch(request: LaunchSessionRequest): Promise<SessionRecord> {
+    const { ledger, capabilities, env } = this.options;
+    // Policy, in the daemon, before anything is written or spawned.
+    const projectRoot = canonicalProjectRoot(request.projectRoot);
+    const cwd = resolveCwdInsideRoot(projectRoot, request.cwd);
+    const adapter = requireHarnessAdapter(capabilities.adapters, request.harness);
+    const executable = resolveExecutable(adapter.executable, env.PATH ?? "");
+    if (!executable) {
+      throw new CovenError(
+        "invalid_request",
+        `The ${adapter.label} executable \`${adapter.executable}\` is not on the daemon's PATH.` +
+          (adapter.installHint ? ` Install it: ${adapter.installHint}` : ""),
+        {
+          field: "harness",
+          harness: adapter.id,
+          executable: adapter.executable,
+          installHint: adapter.installHint,
+        },
+      );
+    }
+    const mode = request.launchMode ?? "interactive";
+    const argv = buildHarnessArgv(adapter, request.prompt, mode);
+
+    const now = nowIso();
+    const session: Session = {
+      id: newSessionId(),
+      projectRoot,
+      cwd,
+      harness: adapter.id,
+      title: request.title ?? defaultTitle(request.prompt),
+      status: "created",
+      exitCode: null,
+      archivedAt: null,
+      createdAt: now,
+      updatedAt: now,
+      conversationId: request.conversationId ?? null,
+      familiarId: null,
+      executionBinding: null,
+      labels: [],
+      visibility: "private",
+      external: false,
+      transcriptPath: null,
+      model: request.model ?? null,
+      launchMode: mode,
+      pid: null,
+    };
+    await ledger.writer.transact((tx) => tx.sessions.insert(session));
+
+    let child: pty.IPty;
+    try {
+      child = pty.spawn(executable, argv, {
+        name: "xterm-256color",
+        cols: DEFAULT_COLS,
+        rows: DEFAULT_ROWS,
+        cwd,
+        env: { ...env, TERM: "xterm-256color", COVEN_SESSION_ID: session.id },
+      });
+    } catch (error) {
+      await ledger.writer.transact((tx) => {
+        tx.sessions.update(session.id, { status: "failed" });
+        tx.appendEvent(session.id, "exit", { status: "failed", exitCode: null, error: String(error) });
+      }, session.id);
+      this.options.onTransition?.(session.id, "failed");
+      throw new CovenError("launch_failed", `The harness could not be started: ${String(error)}`, {
+        sessionId: session.id,
+      });
+    }
+
+    // Queued in the same tick as the spawn, so the launch event is ordered before any output.
+    const running = ledger.writer.transact((tx) => {
+      const updated = tx.sessions.update(session.id, { status: "running", pid: child.pid });
+      tx.appendEvent(session.id, "launch", { harness: adapter.id, cwd, pid: child.pid });
+      return updated;
+    }, session.id);
+    this.attach(session.id, child);
+    const record = toSessionRecord(await running);
+    this.options.onTransition?.(session.id, "running");
+    return record;
+  }
+
+  input(sessionId: string, data: string): Promise<unknown> {
+    const live = this.requireLive(sessionId, false);
+    try {
+      live.pty.write(data);
+    } catch (error) {
+      throw new CovenError("send_input_failed", `Writing to the terminal failed: ${String(error)}`, {
+        sessionId,
+      });
+    }
+    return this.options.ledger.writer.append(sessionId, "input", { data });
+  }
+
+  async kill(sessionId: string): Promise<void> {
+    const live = this.requireLive(sessionId, true);
+    if (!live.killRequested) {
+      live.killRequested = true;
+      await this.options.ledger.writer.append(sessionId, "kill", { status: "killed" });
+    }
+    try {
+      // node-pty makes the harness a session leader, so its pid is also its process group id.
+      process.kill(-live.pty.pid, "SIGTERM");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") {
+        throw new CovenError("kill_failed", `Signalling the harness failed: ${String(error)}`, { sessionId });
+      }
+    }
+    live.killEscalation ??= setTimeout(() => {
+      try {
+        process.kill(-live.pty.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, this.killGraceMs);
+  }
+
+  resize(sessionId: string, cols: number, rows: number): void {
+    this.requireLive(sessionId, false).pty.resize(cols, rows);
+  }
+
+  /** Kills every live harness (daemon shutdown) and waits for their exits to be recorded. */
+  async shutdown(): Promise<void> {
+    const pending = this.live.all().map((live) => this.kill(live.id).catch(() => {}));
+    await Promise.all(pending);
+    const deadline = Date.now() + this.killGraceMs + 2000;
+    while (this.live.size > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  private requireLive(sessionId: string, forKill: boolean): LiveSession {
+    const live = this.live.get(sessionId);
+    if (live) return live;
+    const session = this.options.ledger.sessions.get(sessionId);
+    if (forKill && session.external) {
+      throw new CovenError("external_session_not_killable", undefined, { sessionId });
+    }
+    throw new CovenError("session_not_live", undefined, { sessionId, status: session.status });
+  }
+
+  private attach(sessionId: string, child: pty.IPty): void {
+    const { ledger } = this.options;
+    const live: LiveSession = {
+      id: sessionId,
+      pty: child,
+      redactor: new StreamRedactor(this.options.redactor),
+      killRequested: false,
+      idleFlush: undefined,
+      killEscalation: undefined,
+    };
+    this.live.add(live);
+    const emit = (text: string) => {
+      if (text.length > 0) ledger.writer.appendOutput(sessionId, text);
+    };
+    child.onData((data) => {
+      emit(live.redactor.push(data));
+      clearTimeout(live.idleFlush);
+      // Text held back as a possible secret is released after a short quiet period.
+      live.idleFlush = live.redactor.holding
+        ? setTimeout(() => emit(live.redactor.flush()), this.idleFlushMs)
+        : undefined;
+    });
+    child.onExit(({ exitCode, signal }) => {
+      clearTimeout(live.idleFlush);
+      clearTimeout(live.killEscalation);
+      emit(live.redactor.flush());
+      const status = live.killRequested ? "killed" : exitCode === 0 ? "completed" : "failed";
+      const signalName = signal ? signalNameOf(signal) : undefined;
+      ledger.writer
+        .transact((tx) => {
+          tx.sessions.update(sessionId, { status, exitCode, pid: null });
+          tx.appendEvent(sessionId, "exit", {
+            status,
+            exitCode,
+            ...(signalName ? { signal: signalName } : {}),
+          });
+        }, sessionId)
+        .finally(() => {
+          this.live.delete(sessionId);
+          this.options.onTransition?.(sessionId, status);
+        });
+    });
+  }
+}
+
+function signalNameOf(signal: number): string {
+  const names = os.constants.signals as Record<string, number>;
+  return Object.keys(names).find((name) => names[name] === signal) ?? String(signal);
+}

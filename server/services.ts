@@ -1,0 +1,20 @@
+import type { CapabilityService } from "./capabilities.js";
+import type { Ledger } from "./ledger/ledger.js";
+import type { Redactor } from "./privacy/redactor.js";
+
+/** Facts about this daemon process, fixed at start. */
+export interface DaemonIdentity {
+  pid: number;
+  startedAt: string;
+  socketPath: string;
+  covenHome: string;
+  version: string;
+}
+
+/** Everything a procedure may use; built once per daemon and handed to every request's context. */
+export interface DaemonServices {
+  identity: DaemonIdentity;
+  ledger: Ledger;
+  capabilities: CapabilityService;
+  redactor: Redactor;
+}

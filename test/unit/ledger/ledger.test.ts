@@ -1,0 +1,139 @@
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { Ledger } from "../../../server/ledger/ledger.js";
+import { LATEST_SCHEMA_VERSION } from "../../../server/ledger/migrations.js";
+import { nowIso, type Session } from "../../../server/ledger/records.js";
+import { tempDir } from "../../helpers/daemon.js";
+
+const open: Ledger[] = [];
+afterEach(async () => {
+  for (const ledger of open.splice(0)) await ledger.close();
+});
+
+function openLedger(options: Parameters<typeof Ledger.open>[1] = {}) {
+  const ledger = Ledger.open(path.join(tempDir(), "coven.sqlite3"), options);
+  open.push(ledger);
+  return ledger;
+}
+
+function session(id: string): Session {
+  const now = nowIso();
+  return {
+    id,
+    projectRoot: "/p",
+    cwd: "/p",
+    harness: "codex",
+    title: id,
+    status: "running",
+    exitCode: null,
+    archivedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    conversationId: null,
+    familiarId: null,
+    executionBinding: null,
+    labels: [],
+    visibility: "private",
+    external: false,
+    transcriptPath: null,
+    model: null,
+    launchMode: null,
+    pid: null,
+  };
+}
+
+describe("the ledger database", () => {
+  it("uses WAL, foreign keys, and records the schema version", () => {
+    const ledger = openLedger();
+    expect(ledger.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(ledger.db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(ledger.db.pragma("user_version", { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+  });
+
+  it("never reuses a seq, not even after the newest event is deleted", async () => {
+    const ledger = openLedger();
+    await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
+    const first = await ledger.writer.append("s1", "launch", { harness: "codex", cwd: "/p", pid: 1 });
+    const second = await ledger.writer.append("s1", "input", { data: "x" });
+    ledger.db.prepare("DELETE FROM events WHERE seq = ?").run(second.seq);
+    const third = await ledger.writer.append("s1", "input", { data: "y" });
+    expect(second.seq).toBeGreaterThan(first.seq);
+    expect(third.seq).toBeGreaterThan(second.seq);
+  });
+
+  it("refuses a database newer than this build and leaves it untouched", () => {
+    const file = path.join(tempDir(), "coven.sqlite3");
+    const future = new Database(file);
+    future.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    future.close();
+    expect(() => Ledger.open(file)).toThrow(/newer than this build/);
+    const check = new Database(file);
+    expect(check.pragma("user_version", { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
+    expect(check.prepare("SELECT count(*) AS n FROM sqlite_master").get()).toEqual({ n: 0 });
+    check.close();
+  });
+});
+
+describe("the event writer", () => {
+  it("commits in acceptance order, coalesces adjacent output and notifies after commit", async () => {
+    const ledger = openLedger();
+    const committed: string[] = [];
+    ledger.writer.onCommit((events) => committed.push(...events.map((event) => event.kind)));
+    await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
+    ledger.writer.appendOutput("s1", "hel");
+    ledger.writer.appendOutput("s1", "lo");
+    await ledger.writer.append("s1", "exit", { status: "completed", exitCode: 0 });
+    const page = ledger.events.page("s1", 0, 100);
+    expect(page.events.map((event) => [event.kind, JSON.parse(event.payload_json)])).toEqual([
+      ["output", { data: "hello" }],
+      ["exit", { status: "completed", exitCode: 0 }],
+    ]);
+    expect(committed).toEqual(["output", "exit"]);
+    expect(ledger.writer.status()).toMatchObject({ state: "healthy", committedEvents: 2, queuedEvents: 0 });
+  });
+
+  it("drops output past capacity, counts it, and writes one ordered marker before the next event", async () => {
+    const ledger = openLedger({ capacityBytes: 10 });
+    await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
+    expect(ledger.writer.appendOutput("s1", "0123456789")).toBe(true);
+    expect(ledger.writer.appendOutput("s1", "abc")).toBe(false);
+    expect(ledger.writer.appendOutput("s1", "defg")).toBe(false);
+    expect(ledger.writer.status()).toMatchObject({
+      state: "pressured",
+      droppedOutputEvents: 2,
+      droppedOutputBytes: 7,
+    });
+    await ledger.writer.append("s1", "exit", { status: "completed", exitCode: 0 });
+    const kinds = ledger.events
+      .page("s1", 0, 100)
+      .events.map((event) => [event.kind, JSON.parse(event.payload_json)]);
+    expect(kinds).toEqual([
+      ["output", { data: "0123456789" }],
+      ["output_truncated", { droppedEvents: 2, droppedBytes: 7 }],
+      ["exit", { status: "completed", exitCode: 0 }],
+    ]);
+    expect(ledger.writer.status().state).toBe("healthy");
+  });
+
+  it("rolls back a failing operation alone", async () => {
+    const ledger = openLedger();
+    await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
+    const failing = ledger.writer.transact((tx) => {
+      tx.appendEvent("s1", "input", { data: "lost" });
+      throw new Error("boom");
+    });
+    const kept = ledger.writer.append("s1", "input", { data: "kept" });
+    await expect(failing).rejects.toThrow("boom");
+    await kept;
+    const data = ledger.events.page("s1", 0, 10).events.map((event) => JSON.parse(event.payload_json).data);
+    expect(data).toEqual(["kept"]);
+  });
+
+  it("redacts lifecycle payloads before they are stored", async () => {
+    const ledger = openLedger({ redactPayload: (payload) => ({ ...payload, data: "[REDACTED]" }) });
+    await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
+    await ledger.writer.append("s1", "input", { data: "secret" });
+    expect(ledger.events.page("s1", 0, 10).events[0]?.payload_json).toBe('{"data":"[REDACTED]"}');
+  });
+});
