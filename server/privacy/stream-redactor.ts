@@ -66,6 +66,9 @@ export class StreamRedactor {
   push(chunk: string): string {
     let text = this.#text + chunk;
     if (this.#insidePrivateKey) {
+      // Context is of no use here: the block it would complete is already behind us.
+      text = text.slice(this.#emitted);
+      this.#emitted = 0;
       const rest = this.#skipPrivateKeyRest(text, false);
       if (rest === undefined) return "";
       text = rest;
@@ -81,7 +84,7 @@ export class StreamRedactor {
   /** Emits everything held, redacted as it stands; keeps it as context for what follows. */
   flush(): string {
     if (this.#insidePrivateKey) {
-      const rest = this.#skipPrivateKeyRest(this.#text, true) ?? "";
+      const rest = this.#skipPrivateKeyRest(this.#text.slice(this.#emitted), true) ?? "";
       this.#text = "";
       this.#emitted = 0;
       return this.#render(rest, 0, rest.length);
