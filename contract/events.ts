@@ -57,3 +57,13 @@ const cursorFields = {
 
 export const EventQuerySchema = z.strictObject({ sessionId: IdSchema, ...cursorFields });
 export type EventQuery = z.infer<typeof EventQuerySchema>;
+
+export const EventStreamQuerySchema = z.strictObject({
+  sessionId: IdSchema,
+  afterSeq: cursorFields.afterSeq,
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a seq")
+    .optional()
+    .meta({ description: "resume after this seq (sent by EventSource clients as the Last-Event-ID header)" }),
+});

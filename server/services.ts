@@ -1,6 +1,8 @@
 import type { CapabilityService } from "./capabilities.js";
+import type { EventFeed } from "./ledger/event-feed.js";
 import type { Ledger } from "./ledger/ledger.js";
 import type { Redactor } from "./privacy/redactor.js";
+import type { SessionRuntime } from "./runtime/session-runtime.js";
 
 /** Facts about this daemon process, fixed at start. */
 export interface DaemonIdentity {
@@ -17,4 +19,6 @@ export interface DaemonServices {
   ledger: Ledger;
   capabilities: CapabilityService;
   redactor: Redactor;
+  runtime: SessionRuntime;
+  eventFeed: EventFeed;
 }

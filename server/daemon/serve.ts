@@ -3,10 +3,12 @@ import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { CapabilityService } from "../capabilities.js";
 import { buildHttpApp } from "../http/app.js";
+import { EventFeed } from "../ledger/event-feed.js";
 import { Ledger } from "../ledger/ledger.js";
 import { packageVersion } from "../package-root.js";
 import { loadPrivacyConfig } from "../privacy/config.js";
 import { Redactor } from "../privacy/redactor.js";
+import { SessionRuntime } from "../runtime/session-runtime.js";
 import type { DaemonServices } from "../services.js";
 import { type CovenPaths, prepareCovenHome, resolveCovenHome } from "./home.js";
 import { clearStaleSocket } from "./socket-probe.js";
@@ -41,6 +43,13 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
   const capabilities = new CapabilityService(env);
   for (const problem of capabilities.adapters.problems) logger.warn({ problem }, "adapter manifest problem");
 
+  const runtime = new SessionRuntime({
+    ledger,
+    capabilities,
+    redactor,
+    env,
+    onTransition: (sessionId, status) => logger.info({ sessionId, status }, "session transition"),
+  });
   const services: DaemonServices = {
     identity: {
       pid: process.pid,
@@ -52,6 +61,8 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
     ledger,
     capabilities,
     redactor,
+    runtime,
+    eventFeed: new EventFeed(ledger),
   };
   const app = await buildHttpApp({ services, transport: "unix", logger });
   try {
@@ -66,7 +77,11 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Open event streams end first, so closing the server does not wait on them.
+      services.eventFeed.close();
       await app.close();
+      // Harnesses do not outlive a graceful stop: each is killed and its exit recorded before the ledger closes.
+      await runtime.shutdown();
       await ledger.close();
       fs.rmSync(paths.socket, { force: true });
       logger.info("coven daemon stopped");

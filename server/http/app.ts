@@ -1,4 +1,5 @@
 import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import { FastifySSEPlugin } from "fastify-sse-v2";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import pino from "pino";
 import { CovenError } from "../errors.js";
@@ -62,6 +63,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   );
 
   await app.register(async (rest) => {
+    await rest.register(FastifySSEPlugin, { retryDelay: false });
     registerJsonParser(rest);
     registerRestRoutes(rest, options.services, options.transport);
     registerOpenApiRoute(rest);

@@ -1,4 +1,4 @@
-import type { AnyTRPCProcedure } from "@trpc/server";
+import { type AnyTRPCProcedure, isTrackedEnvelope } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodType } from "zod";
 import { CovenError } from "../errors.js";
@@ -100,6 +100,9 @@ function requestInput(route: RestRoute, request: FastifyRequest): unknown {
   let fields: Record<string, unknown>;
   if (route.face.method === "GET") {
     fields = decodeQuery((request.query ?? {}) as Record<string, unknown>, objectShape(route.inputSchema));
+    // EventSource clients resume by sending the last id they saw in this header.
+    const lastEventId = request.headers["last-event-id"];
+    if (route.meta.eventStream && typeof lastEventId === "string") fields.lastEventId = lastEventId;
   } else {
     const body = request.body;
     if (body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
@@ -139,7 +142,10 @@ export function registerRestRoutes(
 ): void {
   const createCaller = appRouter.createCaller;
   for (const route of restRoutes()) {
-    if (route.meta.eventStream) continue; // streamed routes are registered by the SSE adapter
+    if (route.meta.eventStream) {
+      registerEventStreamRoute(app, route, services, transport);
+      continue;
+    }
     app.route({
       method: route.face.method,
       url: fastifyPath(route.face.path),
@@ -159,4 +165,35 @@ export function registerRestRoutes(
       },
     });
   }
+}
+
+/**
+ * A subscription's REST face: server-sent events. Errors raised before the first event (unknown session, bad
+ * cursor) are answered as the JSON envelope; after that, each tracked value becomes one message whose `id` is
+ * its cursor, and the stream closes with an `end` event.
+ */
+function registerEventStreamRoute(
+  app: FastifyInstance,
+  route: RestRoute,
+  services: DaemonServices,
+  transport: RequestContext["transport"],
+): void {
+  app.get(fastifyPath(route.face.path), async (request, reply) => {
+    const abort = new AbortController();
+    request.raw.once("close", () => abort.abort());
+    const ctx: RequestContext = { services, transport, setStatus: () => {} };
+    const input = requestInput(route, request);
+    const caller = appRouter.createCaller(ctx, { signal: abort.signal });
+    const source = (await resolveCaller(caller, route.procedurePath)(input)) as AsyncIterable<unknown>;
+    reply.sse(
+      (async function* () {
+        for await (const value of source) {
+          if (isTrackedEnvelope(value)) yield { id: value[0], data: JSON.stringify(value[1]) };
+          else yield { data: JSON.stringify(value) };
+        }
+        yield { event: "end", data: "{}" };
+      })(),
+    );
+    return reply;
+  });
 }

@@ -24,11 +24,21 @@ export interface SecretPattern {
  */
 
 /**
+ * Not inside a terminal escape sequence: not right after `ESC`, `ESC` + intermediates, or `ESC [` + parameters
+ * and intermediates. A sequence is one unit, so no secret begins in it (`ESC [ 5 t` + `oken=` is no `token=`);
+ * the stream redactor relies on this when it splits text after a sequence.
+ */
+const NOT_IN_ESCAPE = String.raw`(?<!\x1b|\x1b[ -/]+|\x1b\[[0-?]*[ -/]*)`;
+
+/**
  * Where a token may start: not glued to a preceding letter or digit (so `task-...` is no `sk-` key), except right
  * after a terminal escape sequence such as `\x1b[32m`, which colored output puts directly before a token.
  */
 function tokenStart(alsoNotAfter = ""): string {
-  return String.raw`(?:(?<![A-Za-z0-9${alsoNotAfter}])|(?<=\x1b(?:\[[0-?]*[ -/]*[@-~]|[0-Z\x5c-~])))`;
+  return (
+    NOT_IN_ESCAPE +
+    String.raw`(?:(?<![A-Za-z0-9${alsoNotAfter}])|(?<=\x1b(?:\[[0-?]*[ -/]*[@-~]|[0-Z\x5c-~])))`
+  );
 }
 
 /** Keys whose assigned value is a secret. Any prefix is allowed: `DB_PASSWORD`, `accessToken`, `client_secret`. */
@@ -56,18 +66,18 @@ const BARE_VALUE_CHAR = String.raw`[^\s"'\x60,;&\x00-\x1f\x7f-\x9f]`;
  * the line (an unclosed quote still hides what follows it).
  */
 function assignment(name: string, keys: string): SecretPattern {
-  const head = String.raw`(?:${keys})["'\x60]?[ \t]*(?:=>|:=|[:=])(?!=)[ \t]*(?:${SGR}[ \t]*)*`;
+  const head = String.raw`${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:=>|:=|[:=])(?!=)[ \t]*(?:${SGR}[ \t]*)*`;
   const value =
     String.raw`(?:"${SCHEME}${NOT_A_SECRET}(?<secretDouble>[^"\r\n]+)` +
     String.raw`|'${SCHEME}${NOT_A_SECRET}(?<secretSingle>[^'\r\n]+)` +
     String.raw`|\x60${SCHEME}${NOT_A_SECRET}(?<secretBacktick>[^\x60\r\n]+)` +
     String.raw`|${SCHEME}${NOT_A_SECRET}(?<secret>${BARE_VALUE_CHAR}+))`;
-  const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|(?:(?:bearer|basic|token)[ \t]+)?${BARE_VALUE_CHAR}*)`;
+  const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,
     regex: new RegExp(head + value, "gdi"),
     unfinished: new RegExp(
-      String.raw`(?:${keys})["'\x60]?[ \t]*(?:(?:=>|:=|[:=])[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${unfinishedValue})?$`,
+      String.raw`${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:(?:=>|:=|[:=])[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${unfinishedValue})?$`,
       "i",
     ),
   };
@@ -84,7 +94,7 @@ function token(name: string, source: string, flags = ""): SecretPattern {
 export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
   {
     name: "private_key",
-    regex: new RegExp(PRIVATE_KEY_BLOCK_SOURCE, "gd"),
+    regex: new RegExp(NOT_IN_ESCAPE + PRIVATE_KEY_BLOCK_SOURCE, "gd"),
     unfinished: UNFINISHED_PRIVATE_KEY,
   },
   token("anthropic_api_key", String.raw`${tokenStart()}sk-ant-[A-Za-z0-9_-]{20,}`),
@@ -112,12 +122,12 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
         String.raw`(?:(?=[A-Za-z._~+/-]*[0-9])|(?=[A-Za-z0-9._~+/-]+[A-Z])|(?=[A-Za-z0-9._~+/-]{24}))` +
         String.raw`[A-Za-z0-9._~+/-]{8,}=*)`,
     ),
-    unfinished: /Bearer[ \t]*[A-Za-z0-9._~+/-]*=*$/i,
+    unfinished: new RegExp(String.raw`${tokenStart()}bearer[ \t]*[A-Za-z0-9._~+/-]*=*$`, "i"),
   },
   // scheme://user:password@host — the password only.
   token(
     "url_password",
-    String.raw`(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/\x00-\x1f\x7f-\x9f]*:(?<secret>[^\s@/\x00-\x1f\x7f-\x9f]+)@`,
+    String.raw`${NOT_IN_ESCAPE}(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/\x00-\x1f\x7f-\x9f]*:(?<secret>[^\s@/\x00-\x1f\x7f-\x9f]+)@`,
   ),
   assignment("secret_assignment", SECRET_KEYS),
 ];

@@ -17,6 +17,8 @@ export interface StreamRedactorOptions {
 
 const DEFAULT_MAX_HOLD_CHARS = 4096;
 
+const TRAILING_BREAKS = /(?:\r?\n|\\n|[ \t])*$/;
+
 /** Patterns whose match can span whitespace, with their "started but not finished" tails. */
 const UNFINISHED_TAILS: readonly RegExp[] = BUILTIN_PATTERNS.flatMap((p) =>
   p.unfinished === undefined ? [] : [p.unfinished],
@@ -73,7 +75,12 @@ export class StreamRedactor {
       if (rest === undefined) return "";
       text = rest;
     }
-    const cut = this.#safeCut(text);
+    let cut = this.#safeCut(text);
+    if (cut > 0 && ENDS_INSIDE_PRIVATE_KEY.test(text.slice(0, cut))) {
+      // Forced out mid-key: the marker stands for the block up to its last body line, so line breaks after it
+      // wait with what follows (the next body line, or the END line), as they would in the one-shot redaction.
+      cut -= TRAILING_BREAKS.exec(text.slice(0, cut))?.[0].length ?? 0;
+    }
     const from = this.#emitted;
     const to = Math.max(cut, from);
     const out = this.#render(text, from, to);
@@ -146,31 +153,40 @@ export class StreamRedactor {
   #safeCut(text: string): number {
     const length = text.length;
     const floor = Math.max(0, length - this.#maxHold);
-    let cut = lastWordBreak(text, floor);
+    let cut = lastWordBreak(text, length, floor);
     if (cut < 0) return length; // one word longer than the hold limit: stop waiting for it
     const windowText = floor === 0 ? text : text.slice(floor);
     for (const tail of UNFINISHED_TAILS) {
       const match = tail.exec(windowText);
       if (match !== null) cut = Math.min(cut, floor + match.index);
     }
-    if (cut < length) {
-      // A complete secret may still straddle the cut, e.g. `token = abc,de`: the word break is after `= `.
-      const straddling = this.#redactor.findSecrets(text).find((s) => s.start < cut && cut < s.end);
-      if (straddling !== undefined) cut = straddling.start;
+    if (cut === length) return length;
+    // A complete secret may still straddle the cut, e.g. `token = abc,de`: the word break is after `= `. And a
+    // cut inside a word could change how the text before it ends (`AKIA...EXAMPLEpassword` is no key id), so
+    // the cut always goes back to a word break.
+    const spans = this.#redactor.findSecrets(text);
+    for (;;) {
+      cut = Math.max(lastWordBreak(text, cut, floor), 0);
+      const straddling = spans.find((s) => s.start < cut && cut < s.end);
+      if (straddling === undefined) break;
+      cut = straddling.start;
     }
     return length - cut > this.#maxHold ? length : cut;
   }
 }
 
 /**
- * The index just after the last point in `text` (searching back to `floor`) where no word can continue: after
- * whitespace, after a control character, or after a complete escape sequence. Built-in token patterns never
- * contain those, and a token may start right after an escape sequence, as it may at the start of a text.
- * Returns `length` when the text ends at such a point, 0 when `floor` is 0 and there is none, -1 otherwise.
+ * The last index `i <= end` where no word can continue across: just after whitespace, a control character or a
+ * complete escape sequence, or the start of the text. Built-in token patterns never contain those, and a token
+ * may start right after an escape sequence as it may at the start of a text, so splitting there changes
+ * nothing. Searches back to `floor` only; returns -1 when there is no such index at or above it.
  */
-function lastWordBreak(text: string, floor: number): number {
-  for (let i = text.length; i > floor; i--) {
-    if (isBreakChar(text.charCodeAt(i - 1)) || escapeSequenceEndsAt(text, i)) return i;
+function lastWordBreak(text: string, end: number, floor: number): number {
+  for (let i = end; i > floor; i--) {
+    const code = text.charCodeAt(i - 1);
+    if (isBreakChar(code) ? !(code === 0x20 && insideEscapeSequence(text, i)) : escapeSequenceEndsAt(text, i)) {
+      return i;
+    }
   }
   return floor === 0 ? 0 : -1;
 }
@@ -183,6 +199,19 @@ function isBreakChar(code: number): boolean {
   return code > 0x7f && /\s/.test(String.fromCharCode(code));
 }
 
+/**
+ * Whether `text[0, end)` ends partway into an escape sequence, i.e. after `ESC [ params intermediates` or
+ * `ESC intermediates`. A space can be an intermediate byte (`ESC [ 2 SP q`), and then it is no word break: the
+ * sequence's final byte, and any token glued to it, follow.
+ */
+function insideEscapeSequence(text: string, end: number): boolean {
+  let i = end - 1;
+  while (i >= 0 && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
+  if (i >= 0 && text.charCodeAt(i) === ESC) return true;
+  while (i >= 0 && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
+  return i >= 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
+}
+
 /** Whether a complete CSI sequence (`ESC [ params final`) or two-character escape ends just before `end`. */
 function escapeSequenceEndsAt(text: string, end: number): boolean {
   const final = text.charCodeAt(end - 1);
@@ -191,7 +220,9 @@ function escapeSequenceEndsAt(text: string, end: number): boolean {
     return final >= 0x30 && final <= 0x7e && !"[]PX^_".includes(String.fromCharCode(final));
   }
   if (final < 0x40 || final > 0x7e) return false;
+  // Backwards: intermediates (0x20-0x2F), then parameters (0x30-0x3F), then `ESC [`.
   let i = end - 2;
-  while (i >= 0 && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x3f) i--;
+  while (i >= 0 && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
+  while (i >= 0 && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
   return i >= 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
 }

@@ -1,4 +1,5 @@
-import { EventPageSchema, EventQuerySchema, MAX_EVENT_PAGE } from "../../contract/events.js";
+import { tracked } from "@trpc/server";
+import { EventPageSchema, EventQuerySchema, EventStreamQuerySchema, MAX_EVENT_PAGE } from "../../contract/events.js";
 import { CovenError } from "../errors.js";
 import { procedure, router } from "./trpc.js";
 
@@ -45,5 +46,35 @@ export const eventsRouter = router({
         afterSeq = anchor.seq;
       }
       return events.page(input.sessionId, afterSeq, input.limit ?? MAX_EVENT_PAGE);
+    }),
+
+  stream: procedure
+    .meta({
+      rest: [
+        {
+          method: "GET",
+          path: "/sessions/{sessionId}/events/stream",
+          status: 200,
+          operationId: "streamSessionEvents",
+          summary:
+            "Server-sent events: each message's data is an EventRecord and its id the seq. Replays after afterSeq " +
+            "(or the Last-Event-ID header), then pushes events as they commit; ends after the exit event.",
+        },
+      ],
+      tags: ["events"],
+      errors: ["invalid_request", "session_not_found"],
+      eventStream: true,
+    })
+    .input(EventStreamQuerySchema)
+    .subscription(async ({ ctx, input, signal }) => {
+      const { ledger, eventFeed } = ctx.services;
+      // Checked before the stream starts, so an unknown session is a plain 404, not an empty stream.
+      ledger.sessions.get(input.sessionId);
+      const afterSeq = input.lastEventId !== undefined ? Number(input.lastEventId) : (input.afterSeq ?? 0);
+      return (async function* () {
+        for await (const event of eventFeed.follow(input.sessionId, afterSeq, signal)) {
+          yield tracked(String(event.seq), event);
+        }
+      })();
     }),
 });

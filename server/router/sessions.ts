@@ -1,5 +1,9 @@
+import { OkAcceptedSchema } from "../../contract/common.js";
 import {
   CompleteSessionRequestSchema,
+  LaunchSessionRequestSchema,
+  ResizeRequestSchema,
+  SendInputRequestSchema,
   LogPreviewSchema,
   RegisterExternalRequestSchema,
   SessionIdParamsSchema,
@@ -44,6 +48,87 @@ export const sessionsRouter = router({
         includeArchived: input.includeArchived ?? false,
       });
       return { sessions: page.sessions.map(toSessionRecord), next_cursor: page.nextCursor };
+    }),
+
+  launch: procedure
+    .meta({
+      rest: [
+        {
+          method: "POST",
+          path: "/sessions",
+          status: 201,
+          operationId: "launchSession",
+          summary: "Launch a harness in a PTY (policy first: canonical root, cwd inside it, known harness on PATH)",
+        },
+      ],
+      tags: ["sessions"],
+      errors: ["invalid_request", "launch_failed", "runtime_unavailable"],
+    })
+    .input(LaunchSessionRequestSchema)
+    .output(SessionRecordSchema)
+    .mutation(({ ctx, input }) => ctx.services.runtime.launch(input)),
+
+  input: procedure
+    .meta({
+      rest: [
+        {
+          method: "POST",
+          path: "/sessions/{id}/input",
+          status: 202,
+          operationId: "sendSessionInput",
+          summary: "Write data to a live session's terminal",
+        },
+      ],
+      tags: ["sessions"],
+      errors: [...sessionErrors, "session_not_live", "send_input_failed"],
+    })
+    .input(SessionIdParamsSchema.extend(SendInputRequestSchema.shape))
+    .output(OkAcceptedSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.runtime.input(input.id, input.data);
+      return { ok: true as const, accepted: true as const };
+    }),
+
+  kill: procedure
+    .meta({
+      rest: [
+        {
+          method: "POST",
+          path: "/sessions/{id}/kill",
+          status: 200,
+          operationId: "killSession",
+          summary: "SIGTERM the harness's process group, SIGKILL after a grace period; the session ends killed",
+        },
+      ],
+      tags: ["sessions"],
+      errors: [...sessionErrors, "session_not_live", "external_session_not_killable", "kill_failed"],
+    })
+    .input(SessionIdParamsSchema)
+    .output(OkAcceptedSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.runtime.kill(input.id);
+      return { ok: true as const, accepted: true as const };
+    }),
+
+  resize: procedure
+    .meta({
+      rest: [
+        {
+          method: "POST",
+          path: "/sessions/{id}/resize",
+          status: 200,
+          operationId: "resizeSession",
+          summary: "Resize a live session's terminal (cols, rows)",
+        },
+      ],
+      tags: ["sessions"],
+      errors: [...sessionErrors, "session_not_live"],
+    })
+    .input(SessionIdParamsSchema.extend(ResizeRequestSchema.shape))
+    .output(OkAcceptedSchema)
+    .mutation(({ ctx, input }) => {
+      ctx.services.runtime.resize(input.id, input.cols, input.rows);
+      return { ok: true as const, accepted: true as const };
     }),
 
   get: procedure

@@ -1,11 +1,10 @@
 import { API_VERSION, LEGACY_API_VERSION } from "../../contract/common.js";
 import { ApiVersionSchema, type CapabilitiesFlags, HealthSchema } from "../../contract/health.js";
 import { measureStorage } from "../ledger/storage.js";
-import type { DaemonServices } from "../services.js";
 import { procedure } from "./trpc.js";
 
 /** Capabilities are honest: each flag is computed from what this process actually has wired. */
-function capabilityFlags(_services: DaemonServices): CapabilitiesFlags {
+function capabilityFlags(): CapabilitiesFlags {
   return {
     sessions: true,
     events: true,
@@ -23,10 +22,10 @@ function capabilityFlags(_services: DaemonServices): CapabilitiesFlags {
     afsCommitDryRun: false,
     executionBindingContracts: [],
     requestAdoptionContracts: [],
-    sessionLaunch: false,
-    liveEventStream: false,
+    sessionLaunch: true,
+    liveEventStream: true,
     sessionArchive: false,
-    terminalResize: false,
+    terminalResize: true,
     openapi: true,
     trpc: true,
   };
@@ -55,7 +54,7 @@ export const systemProcedures = {
         ok: true as const,
         apiVersion: API_VERSION,
         covenVersion: identity.version,
-        capabilities: capabilityFlags(ctx.services),
+        capabilities: capabilityFlags(),
         daemon: { pid: identity.pid, startedAt: identity.startedAt, socket: identity.socketPath },
         eventWriter: ledger.writer.status(),
         storage: measureStorage(ledger.path, {

@@ -1,0 +1,98 @@
+import fs from "node:fs";
+import path from "node:path";
+import { tempDir } from "./daemon.js";
+
+/**
+ * Fake harnesses, declared the way an operator would: small executable scripts on a test PATH and an adapter
+ * manifest naming them. The prompt reaches each script as its last argv element (after `--`).
+ */
+export const FAKE_HARNESSES: Record<string, string> = {
+  // Prints its argv, echoes each input line, prints its terminal size on SIGWINCH, exits on "exit N".
+  "fake-echo": `
+const prompt = process.argv.at(-1);
+process.stdout.write("hello from fake-echo\\n");
+process.stdout.write("argv=" + JSON.stringify(process.argv.slice(2)) + "\\n");
+process.stdout.write("session=" + process.env.COVEN_SESSION_ID + " term=" + process.env.TERM + "\\n");
+process.on("SIGWINCH", () => process.stdout.write("size=" + process.stdout.columns + "x" + process.stdout.rows + "\\n"));
+process.stdin.setEncoding("utf8");
+let buffer = "";
+process.stdin.on("data", (chunk) => {
+  buffer += chunk;
+  let newline;
+  while ((newline = buffer.search(/[\\r\\n]/)) >= 0) {
+    const line = buffer.slice(0, newline);
+    buffer = buffer.slice(newline + 1);
+    if (line === "") continue;
+    const exit = /^exit (\\d+)$/.exec(line);
+    if (exit) { process.stdout.write("bye\\n", () => process.exit(Number(exit[1]))); return; }
+    process.stdout.write("echo:" + line.toUpperCase() + "\\n");
+  }
+});
+if (prompt === "quick") setTimeout(() => process.exit(0), 50);
+`,
+  // Ignores SIGTERM, so only the SIGKILL escalation ends it.
+  "fake-stubborn": `
+process.on("SIGTERM", () => process.stdout.write("ignoring SIGTERM\\n"));
+process.stdout.write("stubborn ready\\n");
+setInterval(() => {}, 1000);
+`,
+  // Exits non-zero after printing.
+  "fake-fail": `
+process.stdout.write("about to fail\\n", () => process.exit(7));
+`,
+  // Prints a fake cloud key split across two writes, some time apart.
+  "fake-secret": `
+process.stdout.write("aws key: AKIAIOSF");
+setTimeout(() => process.stdout.write("ODNN7EXAMPLE done\\n", () => process.exit(0)), 15);
+`,
+  // Prints far more than the writer's queue holds, as fast as the PTY drains, then exits 0.
+  "fake-flood": `
+const total = Number(process.argv.at(-1)) || 8 * 1024 * 1024;
+const line = "x".repeat(1023) + "\\n";
+const chunk = line.repeat(64);
+let written = 0;
+function pump() {
+  while (written < total) {
+    written += chunk.length;
+    if (!process.stdout.write(chunk)) return process.stdout.once("drain", pump);
+  }
+  process.stdout.write("flood done\\n", () => process.exit(0));
+}
+pump();
+`,
+};
+
+export interface FakeHarnessKit {
+  bin: string;
+  manifest: string;
+  env: NodeJS.ProcessEnv;
+  projectRoot: string;
+}
+
+export function fakeHarnessKit(): FakeHarnessKit {
+  const root = fs.realpathSync(tempDir("coven-harness-"));
+  const bin = path.join(root, "bin");
+  fs.mkdirSync(bin);
+  for (const [name, body] of Object.entries(FAKE_HARNESSES)) {
+    const file = path.join(bin, name);
+    fs.writeFileSync(file, `#!${process.execPath}\n${body}`);
+    fs.chmodSync(file, 0o755);
+  }
+  const manifest = path.join(root, "adapters.json");
+  const adapters = Object.keys(FAKE_HARNESSES).map((name) => ({
+    id: name,
+    label: name,
+    executable: name,
+    interactive_prompt_prefix_args: ["--mode=interactive"],
+    non_interactive_prompt_prefix_args: ["--mode=batch"],
+  }));
+  fs.writeFileSync(manifest, JSON.stringify({ adapters }));
+  const projectRoot = path.join(root, "project");
+  fs.mkdirSync(path.join(projectRoot, "sub"), { recursive: true });
+  return {
+    bin,
+    manifest,
+    projectRoot,
+    env: { PATH: `${bin}:${process.env.PATH}`, COVEN_HARNESS_ADAPTER_MANIFEST: manifest },
+  };
+}

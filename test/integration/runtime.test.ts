@@ -1,0 +1,228 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RestClient } from "../helpers/api.js";
+import { startDaemon, type TestDaemon, waitFor } from "../helpers/daemon.js";
+import { type FakeHarnessKit, fakeHarnessKit } from "../helpers/harness.js";
+
+interface SessionRecord {
+  id: string;
+  status: string;
+  exit_code: number | null;
+  title: string;
+  cwd: string;
+  project_root: string;
+}
+interface EventRecord {
+  seq: number;
+  kind: string;
+  payload_json: string;
+}
+
+let daemon: TestDaemon;
+let api: RestClient;
+let kit: FakeHarnessKit;
+
+beforeAll(async () => {
+  kit = fakeHarnessKit();
+  daemon = await startDaemon({ env: kit.env });
+  api = new RestClient(daemon.socket);
+});
+
+afterAll(async () => {
+  await api.close();
+  await daemon.stop();
+});
+
+async function launch(body: Record<string, unknown>) {
+  return api.post<SessionRecord & { error?: { code: string; details: Record<string, unknown> } }>(
+    "/api/v1/sessions",
+    { projectRoot: kit.projectRoot, prompt: "", ...body },
+  );
+}
+
+async function allEvents(sessionId: string): Promise<EventRecord[]> {
+  const events: EventRecord[] = [];
+  let afterSeq = 0;
+  for (;;) {
+    const page = await api.get<{ events: EventRecord[]; hasMore: boolean }>(
+      `/api/v1/sessions/${sessionId}/events?afterSeq=${afterSeq}`,
+    );
+    events.push(...page.body.events);
+    if (!page.body.hasMore) return events;
+    afterSeq = page.body.events.at(-1)!.seq;
+  }
+}
+
+function outputText(events: EventRecord[]): string {
+  return events
+    .filter((event) => event.kind === "output")
+    .map((event) => JSON.parse(event.payload_json).data as string)
+    .join("");
+}
+
+async function waitForStatus(sessionId: string, status: string): Promise<SessionRecord> {
+  let record: SessionRecord | undefined;
+  await waitFor(async () => {
+    record = (await api.get<SessionRecord>(`/api/v1/sessions/${sessionId}`)).body;
+    return record.status === status;
+  }, `session ${sessionId} to be ${status}`);
+  return record!;
+}
+
+async function waitForOutput(sessionId: string, text: string): Promise<void> {
+  await waitFor(async () => outputText(await allEvents(sessionId)).includes(text), `output ${JSON.stringify(text)}`);
+}
+
+function rowCount(): number {
+  const result = spawnSync("sqlite3", [path.join(daemon.home, "coven.sqlite3"), "SELECT count(*) FROM sessions"], {
+    encoding: "utf8",
+  });
+  return Number(result.stdout.trim());
+}
+
+describe("launch, output, input, exit", () => {
+  it("runs a manifest-declared harness end to end", async () => {
+    const launched = await launch({ harness: "fake-echo", prompt: "-not-a-flag\nsecond line", cwd: "sub" });
+    expect(launched.status).toBe(201);
+    expect(launched.body).toMatchObject({
+      status: "running",
+      title: "-not-a-flag",
+      project_root: kit.projectRoot,
+      cwd: path.join(kit.projectRoot, "sub"),
+    });
+    const id = launched.body.id;
+    await waitForOutput(id, "hello from fake-echo");
+    const output = outputText(await allEvents(id));
+    // The prompt is one argv element after `--`, even though it starts with a dash.
+    expect(output).toContain('argv=["--mode=interactive","--","-not-a-flag\\nsecond line"]');
+    expect(output).toContain(`session=${id} term=xterm-256color`);
+
+    const input = await api.post(`/api/v1/sessions/${id}/input`, { data: "ping\r" });
+    expect(input.status).toBe(202);
+    expect(input.body).toEqual({ ok: true, accepted: true });
+    await waitForOutput(id, "echo:PING");
+
+    const resize = await api.post(`/api/v1/sessions/${id}/resize`, { cols: 91, rows: 27 });
+    expect(resize.status).toBe(200);
+    await waitForOutput(id, "size=91x27");
+
+    await api.post(`/api/v1/sessions/${id}/input`, { data: "exit 0\r" });
+    const done = await waitForStatus(id, "completed");
+    expect(done.exit_code).toBe(0);
+    const events = await allEvents(id);
+    const kinds = events.map((event) => event.kind);
+    expect(kinds[0]).toBe("launch");
+    expect(kinds.at(-1)).toBe("exit");
+    expect(kinds).toContain("input");
+    expect(JSON.parse(events[0]!.payload_json)).toMatchObject({ harness: "fake-echo", cwd: done.cwd });
+    expect(JSON.parse(events.at(-1)!.payload_json)).toMatchObject({ status: "completed", exitCode: 0 });
+    // seq is strictly increasing
+    for (let i = 1; i < events.length; i += 1) expect(events[i]!.seq).toBeGreaterThan(events[i - 1]!.seq);
+
+    // Not live any more: input and kill are refused with session_not_live.
+    const late = await api.post<any>(`/api/v1/sessions/${id}/input`, { data: "x" });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: "session_not_live", details: { sessionId: id } });
+    expect((await api.post<any>(`/api/v1/sessions/${id}/kill`)).body.error.code).toBe("session_not_live");
+  });
+
+  it("uses the non-interactive prefix when asked", async () => {
+    const launched = await launch({ harness: "fake-echo", prompt: "quick", launchMode: "nonInteractive" });
+    await waitForStatus(launched.body.id, "completed");
+    expect(outputText(await allEvents(launched.body.id))).toContain('argv=["--mode=batch","--","quick"]');
+  });
+
+  it("records a non-zero exit as failed", async () => {
+    const launched = await launch({ harness: "fake-fail" });
+    const done = await waitForStatus(launched.body.id, "failed");
+    expect(done.exit_code).toBe(7);
+    const events = await allEvents(launched.body.id);
+    expect(JSON.parse(events.at(-1)!.payload_json)).toMatchObject({ status: "failed", exitCode: 7 });
+  });
+
+  it("kills a harness that ignores SIGTERM: escalates to SIGKILL and ends killed", async () => {
+    const launched = await launch({ harness: "fake-stubborn" });
+    const id = launched.body.id;
+    await waitForOutput(id, "stubborn ready");
+    const kill = await api.post(`/api/v1/sessions/${id}/kill`);
+    expect(kill.status).toBe(200);
+    expect(kill.body).toEqual({ ok: true, accepted: true });
+    await waitForStatus(id, "killed");
+    const events = await allEvents(id);
+    const kinds = events.map((event) => event.kind);
+    expect(kinds.at(-1)).toBe("exit");
+    expect(kinds.filter((kind) => kind === "kill")).toHaveLength(1);
+    // The harness may still print (it reports the ignored SIGTERM) between the kill and its exit.
+    expect(kinds.indexOf("kill")).toBeLessThan(kinds.indexOf("exit"));
+    expect(JSON.parse(events.at(-1)!.payload_json)).toMatchObject({ status: "killed", signal: "SIGKILL" });
+    expect(outputText(events)).toContain("ignoring SIGTERM");
+  });
+
+  it("refuses kill of an external session with 422 and its registration reusing a managed id with 409", async () => {
+    await api.post("/api/v1/sessions/external", { id: "ext-kill", projectRoot: "/tmp", harness: "codex" });
+    const kill = await api.post<any>("/api/v1/sessions/ext-kill/kill");
+    expect(kill.status).toBe(422);
+    expect(kill.body.error.code).toBe("external_session_not_killable");
+
+    const managed = await launch({ harness: "fake-echo", prompt: "quick" });
+    const conflict = await api.post<any>("/api/v1/sessions/external", {
+      id: managed.body.id,
+      projectRoot: "/tmp",
+      harness: "codex",
+    });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe("session_id_conflict");
+    const complete = await api.post<any>(`/api/v1/sessions/${managed.body.id}/complete`, { exitCode: 0 });
+    expect(complete.status).toBe(422);
+    expect(complete.body.error.code).toBe("not_external_session");
+  });
+});
+
+describe("launch policy", () => {
+  it.each([
+    ["an unknown harness", { harness: "nope" }, "harness"],
+    ["a harness whose executable is missing", { harness: "codex" }, "harness"],
+    ["a relative root", { harness: "fake-echo", projectRoot: "relative/root" }, "projectRoot"],
+    ["a non-canonical root", { harness: "fake-echo", projectRoot: "ROOT/sub/.." }, "projectRoot"],
+    ["a ../ cwd", { harness: "fake-echo", cwd: "../" }, "cwd"],
+    ["a symlink escaping the root", { harness: "fake-echo", cwd: "escape" }, "cwd"],
+  ])("refuses %s with the envelope, no row and no process", async (_name, body, field) => {
+    fs.rmSync(path.join(kit.projectRoot, "escape"), { force: true });
+    fs.symlinkSync("/tmp", path.join(kit.projectRoot, "escape"));
+    const resolved = { ...body } as Record<string, unknown>;
+    if (typeof resolved.projectRoot === "string") {
+      resolved.projectRoot = resolved.projectRoot.replace("ROOT", kit.projectRoot);
+    }
+    const before = rowCount();
+    const response = await launch(resolved);
+    expect(response.status).toBe(400);
+    expect(response.body.error?.code).toBe("invalid_request");
+    expect(response.body.error?.details.field).toBe(field);
+    expect(rowCount()).toBe(before);
+    const health = await api.get<any>("/api/v1/health");
+    expect(health.body.eventWriter.queuedEvents).toBe(0);
+  });
+
+  it("names the install hint when the executable is missing", async () => {
+    const response = await launch({ harness: "claude" });
+    expect(response.body.error?.details.installHint).toBe("npm install -g @anthropic-ai/claude-code");
+  });
+});
+
+describe("redaction", () => {
+  it("never stores a cloud key split across two writes", async () => {
+    const launched = await launch({ harness: "fake-secret" });
+    await waitForStatus(launched.body.id, "completed");
+    const events = await allEvents(launched.body.id);
+    const raw = JSON.stringify(events);
+    expect(raw).not.toContain("AKIAIOSFODNN7EXAMPLE");
+    expect(raw).not.toContain("ODNN7EXAMPLE");
+    expect(outputText(events)).toContain("done");
+    const log = await api.get<{ message: string }[]>(`/api/v1/sessions/${launched.body.id}/log`);
+    const logText = JSON.stringify(log.body);
+    expect(logText).not.toContain("ODNN7EXAMPLE");
+    expect(logText).toContain("[REDACTED");
+  });
+});
