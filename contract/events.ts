@@ -59,7 +59,7 @@ export const EventQuerySchema = z.strictObject({ sessionId: IdSchema, ...cursorF
 export type EventQuery = z.infer<typeof EventQuerySchema>;
 
 export const EventStreamQuerySchema = z.strictObject({
-  sessionId: IdSchema,
+  sessionId: IdSchema.optional().meta({ description: "one session; without it, every session's events" }),
   afterSeq: cursorFields.afterSeq,
   lastEventId: z
     .string()

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,6 +28,10 @@ export interface HarnessFixture {
   scriptPath(id: string): string;
   /** Env for `startBenchDaemon`: the bin dir on PATH and the manifest. */
   env: NodeJS.ProcessEnv;
+  /** Deletes the fixture directory and every project root made with `projectRoot()`. */
+  remove(): void;
+  /** A fresh, canonical, existing directory (inside the fixture) to use as a session's project root. */
+  projectRoot(): string;
 }
 
 /** Writes the harness scripts (chmod 755) into a temp `bin/` and a manifest declaring them. */
@@ -58,12 +63,9 @@ export function writeHarnessFixture(harnesses: HarnessSpec[]): HarnessFixture {
     manifest,
     scriptPath: (id) => path.join(bin, id),
     env: { PATH: `${bin}:${process.env.PATH ?? ""}`, COVEN_HARNESS_ADAPTER_MANIFEST: manifest },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    projectRoot: () => fs.realpathSync(fs.mkdtempSync(path.join(dir, "project-"))),
   };
-}
-
-/** A fresh, canonical, existing directory to use as a session's project root. */
-export function tempProjectRoot(): string {
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "coven-bench-project-")));
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -113,7 +115,11 @@ export class BenchClient {
     this.agent = new Agent({ connect: { socketPath }, connections: 16 });
   }
 
-  async json<T>(method: "GET" | "POST", urlPath: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async json<T>(
+    method: "GET" | "POST",
+    urlPath: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
     const response = await request(`http://localhost${urlPath}`, {
       method,
       dispatcher: this.agent,
@@ -130,7 +136,10 @@ export class BenchClient {
     eventWriter: { droppedOutputEvents: number; droppedOutputBytes: number; [key: string]: unknown };
     [key: string]: unknown;
   }> {
-    const { status, body } = await this.json<Awaited<ReturnType<BenchClient["health"]>>>("GET", "/api/v1/health");
+    const { status, body } = await this.json<Awaited<ReturnType<BenchClient["health"]>>>(
+      "GET",
+      "/api/v1/health",
+    );
     if (status !== 200) throw new Error(`health answered ${status}`);
     return body;
   }
@@ -159,7 +168,8 @@ export class BenchClient {
     for (;;) {
       const record = await this.session(id);
       if (TERMINAL.has(record.status)) return record;
-      if (Date.now() > deadline) throw new Error(`session ${id} still ${record.status} after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`session ${id} still ${record.status} after ${timeoutMs} ms`);
       await sleep(intervalMs);
     }
   }
@@ -186,10 +196,13 @@ export class BenchClient {
    * yielded) or the connection closes.
    */
   async *stream(id: string, afterSeq = 0): AsyncGenerator<SseMessage> {
-    const response = await request(`http://localhost/api/v1/sessions/${id}/events/stream?afterSeq=${afterSeq}`, {
-      dispatcher: this.agent,
-      headers: { accept: "text/event-stream" },
-    });
+    const response = await request(
+      `http://localhost/api/v1/sessions/${id}/events/stream?afterSeq=${afterSeq}`,
+      {
+        dispatcher: this.agent,
+        headers: { accept: "text/event-stream" },
+      },
+    );
     if (response.statusCode !== 200) {
       throw new Error(`stream answered ${response.statusCode}: ${await response.body.text()}`);
     }
@@ -243,33 +256,38 @@ export async function* parseSse(body: AsyncIterable<Buffer | string>): AsyncGene
   }
 }
 
-/** Starts a daemon with the fixture's harnesses, runs `body`, and always SIGTERMs the daemon. */
+/**
+ * Starts a daemon with the fixture's harnesses, runs `body`, and always stops the daemon (SIGTERM, SIGKILL if it
+ * has not exited after 5 s) and then removes its temporary COVEN_HOME and the fixture.
+ */
 export async function withHarnessDaemon<T>(
   fixture: HarnessFixture,
   body: (client: BenchClient, daemon: { pid: number; socket: string; home: string }) => Promise<T>,
 ): Promise<T> {
-  const daemon = await startBenchDaemon(fixture.env);
-  const client = new BenchClient(daemon.socket);
   try {
-    const health = await client.health();
-    return await body(client, { pid: health.daemon.pid, socket: daemon.socket, home: daemon.home });
+    const daemon = await startBenchDaemon(fixture.env);
+    const client = new BenchClient(daemon.socket);
+    try {
+      const health = await client.health();
+      return await body(client, { pid: health.daemon.pid, socket: daemon.socket, home: daemon.home });
+    } finally {
+      await client.close().catch(() => {});
+      await stopChild(daemon.child);
+      fs.rmSync(path.dirname(daemon.home), { recursive: true, force: true });
+    }
   } finally {
-    await client.close().catch(() => {});
-    daemon.child.kill("SIGTERM");
+    fixture.remove();
   }
 }
 
-/**
- * Launches through the daemon, retrying while the launch route is missing (404 `not_found`, e.g. a daemon
- * build that predates it) — the caller should rebuild in the meantime. Other failures throw at once.
- */
-export async function launchWithRetry(
-  client: BenchClient,
-  projectRoot: string,
-  harness: string,
-  prompt: string,
-): Promise<SessionRecord> {
-  return client.launch(projectRoot, harness, prompt);
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Current VmRSS of a process in bytes, or undefined when it cannot be read. */

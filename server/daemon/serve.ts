@@ -26,6 +26,14 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
+/** An optional positive-integer environment setting; a bad value is a startup error naming the variable. */
+function positiveIntegerSetting(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name}=${raw}: must be a positive integer`);
+  return Number(raw);
+}
+
 /** Starts the daemon in this process and serves until `close()` is called. */
 export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDaemon> {
   const env = options.env ?? process.env;
@@ -38,12 +46,14 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
   await clearStaleSocket(paths.socket);
 
   const ledger = Ledger.open(paths.database, {
+    capacityBytes: positiveIntegerSetting(env, "COVEN_EVENT_QUEUE_BYTES"),
     redactPayload: (payload) => redactor.redactJsonValue(payload) as typeof payload,
   });
   const capabilities = new CapabilityService(env);
   for (const problem of capabilities.adapters.problems) logger.warn({ problem }, "adapter manifest problem");
 
   const runtime = new SessionRuntime({
+    killGraceMs: positiveIntegerSetting(env, "COVEN_KILL_GRACE_MS"),
     ledger,
     capabilities,
     redactor,

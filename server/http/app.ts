@@ -1,6 +1,6 @@
 import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import { FastifySSEPlugin } from "fastify-sse-v2";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { FastifySSEPlugin } from "fastify-sse-v2";
 import pino from "pino";
 import { CovenError } from "../errors.js";
 import { appRouter } from "../router/index.js";

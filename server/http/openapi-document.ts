@@ -33,7 +33,8 @@ function requestOf(route: RestRoute): RouteConfig["request"] {
   const params = pick(input, pathKeys, true);
   const rest = pick(input, pathKeys, false);
   const request: NonNullable<RouteConfig["request"]> = {};
-  if (params) request.params = params;
+  // Path parameters are always required, even when the same field is optional on another face.
+  if (params) request.params = params.required();
   if (rest && route.face.method === "GET") request.query = rest;
   if (rest && route.face.method !== "GET") {
     // A body-only input keeps its named component; one mixed with path parameters is inlined without them.

@@ -15,7 +15,7 @@ export class DatabaseOpenError extends Error {
 
 /**
  * Opens the ledger: WAL so readers never block the writer, foreign keys on, a short busy timeout because the
- * event writer does its own bounded retries. A corrupt file fails closed: it is never overwritten.
+ * event writer does its own bounded, asynchronous retries. A corrupt file fails closed: it is never overwritten.
  */
 export function openLedgerDatabase(path: string): Database.Database {
   let db: Database.Database;
@@ -24,7 +24,8 @@ export function openLedgerDatabase(path: string): Database.Database {
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
     db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 200");
+    // Short: a blocking wait would stall the event loop (and PTY reads); the writer retries asynchronously.
+    db.pragma("busy_timeout = 5");
     // Touch the schema so a corrupt file is detected here, not on the first request.
     db.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (error) {

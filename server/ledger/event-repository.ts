@@ -24,6 +24,23 @@ export class EventRepository {
     return { events, nextCursor: last ? { afterSeq: last.seq } : null, hasMore };
   }
 
+  /** One page of the whole ledger after `afterSeq`, every session interleaved in seq order. */
+  pageAll(afterSeq: number, limit: number): EventPage {
+    const rows = this.db
+      .prepare<[number, number], EventRow>(
+        "SELECT seq, id, session_id, kind, payload_json, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+      )
+      .all(afterSeq, limit + 1);
+    const hasMore = rows.length > limit;
+    const events = hasMore ? rows.slice(0, limit) : rows;
+    const last = events.at(-1);
+    return { events, nextCursor: last ? { afterSeq: last.seq } : null, hasMore };
+  }
+
+  latestSeq(): number {
+    return this.db.prepare<[], { seq: number | null }>("SELECT max(seq) AS seq FROM events").get()?.seq ?? 0;
+  }
+
   findById(eventId: string): { seq: number; sessionId: string } | undefined {
     const row = this.seqOfIdStmt.get(eventId);
     return row ? { seq: row.seq, sessionId: row.session_id } : undefined;

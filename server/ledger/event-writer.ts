@@ -51,6 +51,8 @@ export class EventWriter {
   private readonly maxBusyRetries: number;
   private readonly redactPayload: (payload: Record<string, unknown>) => Record<string, unknown>;
   private scheduled = false;
+  /** Consecutive failed attempts at the batch at the head of the queue. */
+  private failedAttempts = 0;
   private closed = false;
   private batchCommitted: EventRow[] = [];
   private readonly counters = {
@@ -192,6 +194,7 @@ export class EventWriter {
     return row;
   }
 
+  /** At most one drain is pending at a time; a stalled batch's retry timer counts as the pending drain. */
   private schedule(delayMs = 0): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -203,7 +206,7 @@ export class EventWriter {
     else setImmediate(run);
   }
 
-  private drain(attempt = 0): void {
+  private drain(): void {
     if (this.queue.length === 0) {
       this.resolveDrainWaiters();
       return;
@@ -216,9 +219,10 @@ export class EventWriter {
       this.db.transaction(() => this.writeBatch(batch, outcomes))();
     } catch (error) {
       this.batchCommitted = [];
-      this.handleBatchFailure(error, attempt);
+      this.handleBatchFailure(error);
       return;
     }
+    this.failedAttempts = 0;
     this.queue.splice(0, batch.length);
     for (const item of batch) this.queuedBytes -= item.bytes;
     const committed = this.batchCommitted;
@@ -270,16 +274,20 @@ export class EventWriter {
     }
   }
 
-  private handleBatchFailure(error: unknown, attempt: number): void {
-    const message = error instanceof Error ? error.message : String(error);
-    if (isBusy(error) && attempt < this.maxBusyRetries) {
-      this.counters.busyRetries += 1;
-      setTimeout(() => this.drain(attempt + 1), 10 * (attempt + 1)).unref();
+  /**
+   * SQLITE_BUSY is retried with a growing pause (the event loop stays free meanwhile, so PTY output keeps being
+   * read and, if the stall lasts, dropped and counted). After `maxBusyRetries`, or on any other error, the writer
+   * reports `failed`. Nothing is discarded: the batch stays at the head of the queue and is retried every second.
+   */
+  private handleBatchFailure(error: unknown): void {
+    this.failedAttempts += 1;
+    if (isBusy(error)) this.counters.busyRetries += 1;
+    if (isBusy(error) && this.failedAttempts <= this.maxBusyRetries) {
+      this.schedule(10 * 2 ** (this.failedAttempts - 1));
       return;
     }
-    // Nothing is discarded: the batch stays at the head of the queue and is retried after a pause.
     this.state = "failed";
-    this.lastError = message;
+    this.lastError = error instanceof Error ? error.message : String(error);
     this.schedule(1000);
   }
 

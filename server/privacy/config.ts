@@ -129,7 +129,9 @@ function compilePatterns(value: unknown, path: string): RegExp[] {
     try {
       return new RegExp(source, "g");
     } catch (error) {
-      throw new PrivacyConfigError(path, key, `invalid regular expression: ${(error as Error).message}`);
+      // V8 says "Invalid regular expression: /src/g: reason"; keep the part after its own prefix.
+      const reason = (error as Error).message.replace(/^Invalid regular expression: /, "");
+      throw new PrivacyConfigError(path, key, `invalid regular expression: ${reason}`);
     }
   });
 }

@@ -18,9 +18,10 @@ export interface SecretPattern {
 }
 
 /*
- * How these stay fast: every pattern starts with a literal (`sk-`, `AKIA`, a key name) or a boundary that only
- * holds at the start of a word, and no quantified group can match the same text in two ways, so a failed
- * attempt costs at most one scan of the word it started in. `regex-safety.test.ts` checks this on hostile input.
+ * How these stay fast: every pattern first looks ahead for its fixed beginning (`sk-`, `AKIA`, a key name), so
+ * the lookbehinds that follow run only there; a boundary then lets a token start only at the start of a word;
+ * and no quantified group can match the same text in two ways, so a failed attempt costs at most one scan of
+ * the word it started in. `regex-safety.test.ts` checks this on hostile input.
  */
 
 /**
@@ -32,17 +33,23 @@ const NOT_IN_ESCAPE = String.raw`(?<!\x1b|\x1b[ -/]+|\x1b\[[0-?]*[ -/]*)`;
 
 /**
  * Where a token may start: not glued to a preceding letter or digit (so `task-...` is no `sk-` key), except right
- * after a terminal escape sequence such as `\x1b[32m`, which colored output puts directly before a token.
+ * after a terminal escape sequence such as `\x1b[32m`, which colored output puts directly before a token; and
+ * not inside an escape sequence. `lead` is the token's fixed beginning, checked first: lookbehinds at every
+ * position of a long run of digits or spaces would make a scan quadratic.
  */
-function tokenStart(alsoNotAfter = ""): string {
+function tokenStart(lead: string, alsoNotAfter = ""): string {
   return (
-    NOT_IN_ESCAPE +
-    String.raw`(?:(?<![A-Za-z0-9${alsoNotAfter}])|(?<=\x1b(?:\[[0-?]*[ -/]*[@-~]|[0-Z\x5c-~])))`
+    String.raw`(?=${lead})(?:(?<![A-Za-z0-9${alsoNotAfter}])|(?<=\x1b(?:\[[0-?]*[ -/]*[@-~]|[0-Z\x5c-~])))` +
+    NOT_IN_ESCAPE
   );
 }
 
-/** Keys whose assigned value is a secret. Any prefix is allowed: `DB_PASSWORD`, `accessToken`, `client_secret`. */
-const SECRET_KEYS = String.raw`passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization`;
+/**
+ * Keys whose assigned value is a secret, matched case-insensitively. Any prefix is allowed: `DB_PASSWORD`,
+ * `accessToken`, `client_secret`.
+ */
+export const SECRET_KEYS =
+  "passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization";
 
 /** Terminal colour codes that may sit between a separator and the value. */
 const SGR = String.raw`\x1b\[[0-9;]*m`;
@@ -66,26 +73,38 @@ const BARE_VALUE_CHAR = String.raw`[^\s"'\x60,;&\x00-\x1f\x7f-\x9f]`;
  * the line (an unclosed quote still hides what follows it).
  */
 function assignment(name: string, keys: string): SecretPattern {
-  const head = String.raw`${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:=>|:=|[:=])(?!=)[ \t]*(?:${SGR}[ \t]*)*`;
+  const head = String.raw`(?=${keys})${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:=>|:=|[:=])(?!=)[ \t]*(?:${SGR}[ \t]*)*`;
   const value =
     String.raw`(?:"${SCHEME}${NOT_A_SECRET}(?<secretDouble>[^"\r\n]+)` +
     String.raw`|'${SCHEME}${NOT_A_SECRET}(?<secretSingle>[^'\r\n]+)` +
     String.raw`|\x60${SCHEME}${NOT_A_SECRET}(?<secretBacktick>[^\x60\r\n]+)` +
-    String.raw`|${SCHEME}${NOT_A_SECRET}(?<secret>${BARE_VALUE_CHAR}+))`;
+    `|${SCHEME}${NOT_A_SECRET}(?<secret>${BARE_VALUE_CHAR}+))`;
   const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,
     regex: new RegExp(head + value, "gdi"),
     unfinished: new RegExp(
-      String.raw`${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:(?:=>|:=|[:=])[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${unfinishedValue})?$`,
+      String.raw`(?=${keys})${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:(?:=>|:=|[:=])[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${unfinishedValue})?$`,
       "i",
     ),
   };
 }
 
-function token(name: string, source: string, flags = ""): SecretPattern {
-  return { name, regex: new RegExp(source, `gd${flags}`) };
+/**
+ * A pattern that starts like a token (see `tokenStart`). `lead` is how every match begins, for the cheap check;
+ * `body` is the whole token.
+ */
+function token(
+  name: string,
+  lead: string,
+  body: string,
+  opts: { notAfter?: string; flags?: string } = {},
+): SecretPattern {
+  return { name, regex: new RegExp(tokenStart(lead, opts.notAfter) + body, `gd${opts.flags ?? ""}`) };
 }
+
+/** Allowed in a bearer token (RFC 6750 b64token). */
+const B64TOKEN = "[A-Za-z0-9._~+/-]";
 
 /**
  * Order matters only when two patterns match at the same position with the same length: the earlier one names
@@ -94,40 +113,45 @@ function token(name: string, source: string, flags = ""): SecretPattern {
 export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
   {
     name: "private_key",
-    regex: new RegExp(NOT_IN_ESCAPE + PRIVATE_KEY_BLOCK_SOURCE, "gd"),
+    regex: new RegExp(`(?=-----BEGIN )${NOT_IN_ESCAPE}${PRIVATE_KEY_BLOCK_SOURCE}`, "gd"),
     unfinished: UNFINISHED_PRIVATE_KEY,
   },
-  token("anthropic_api_key", String.raw`${tokenStart()}sk-ant-[A-Za-z0-9_-]{20,}`),
+  token("anthropic_api_key", "sk-ant-", "sk-ant-[A-Za-z0-9_-]{20,}"),
   // Covers legacy `sk-<48>` keys and project/service-account keys (`sk-proj-...`, `sk-svcacct-...`).
-  token("openai_api_key", String.raw`${tokenStart()}sk-[A-Za-z0-9_-]{20,}`),
+  token("openai_api_key", "sk-", "sk-[A-Za-z0-9_-]{20,}"),
   token(
     "github_token",
-    String.raw`${tokenStart()}(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})`,
+    "gh[pousr]_|github_pat_",
+    "(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
   ),
-  token("gitlab_token", String.raw`${tokenStart()}glpat-[A-Za-z0-9_.-]{20,}`),
-  token("slack_token", String.raw`${tokenStart()}xox[baprs]-[A-Za-z0-9-]{10,}`),
-  token("stripe_key", String.raw`${tokenStart()}[sr]k_(?:live|test)_[A-Za-z0-9]{16,}`),
-  token("google_api_key", String.raw`${tokenStart()}AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`),
-  token("aws_access_key_id", String.raw`${tokenStart()}(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])`),
-  assignment("aws_secret_access_key", String.raw`aws_?secret_?access_?key`),
-  // header.payload.signature, both JSON parts base64url of `{"`; the start excludes `_`/`-` so a long run of
+  token("gitlab_token", "glpat-", "glpat-[A-Za-z0-9_.-]{20,}"),
+  token("slack_token", "xox", "xox[baprs]-[A-Za-z0-9-]{10,}"),
+  token("stripe_key", "[sr]k_", "[sr]k_(?:live|test)_[A-Za-z0-9]{16,}"),
+  token("google_api_key", "AIza", "AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
+  token("aws_access_key_id", "A[KS]IA", "(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+  assignment("aws_secret_access_key", "aws_?secret_?access_?key"),
+  // header.payload.signature, both JSON parts base64url of `{"`. Not after `_`/`-` either, so a long run of
   // token characters is tried once, not at every `eyJ` inside it.
-  token("jwt", String.raw`${tokenStart("_-")}eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`),
+  token("jwt", "eyJ", String.raw`eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`, {
+    notAfter: "_-",
+  }),
   {
     // The token must look random: a digit, an uppercase letter after the first, or 24+ characters. So prose
     // like "Bearer authentication" is left alone. Case is spelled out: the check relies on [A-Z].
     ...token(
       "bearer_token",
-      String.raw`${tokenStart()}(?:[Bb]earer|BEARER)[ \t]+(?<secret>` +
-        String.raw`(?:(?=[A-Za-z._~+/-]*[0-9])|(?=[A-Za-z0-9._~+/-]+[A-Z])|(?=[A-Za-z0-9._~+/-]{24}))` +
-        String.raw`[A-Za-z0-9._~+/-]{8,}=*)`,
+      "[Bb]earer|BEARER",
+      String.raw`(?:[Bb]earer|BEARER)[ \t]+(?<secret>` +
+        `(?:(?=[A-Za-z._~+/-]*[0-9])|(?=${B64TOKEN}+[A-Z])|(?=${B64TOKEN}{24}))${B64TOKEN}{8,}=*)`,
     ),
-    unfinished: new RegExp(String.raw`${tokenStart()}bearer[ \t]*[A-Za-z0-9._~+/-]*=*$`, "i"),
+    unfinished: new RegExp(String.raw`${tokenStart("bearer")}bearer[ \t]*${B64TOKEN}*=*$`, "i"),
   },
   // scheme://user:password@host — the password only.
   token(
     "url_password",
-    String.raw`${NOT_IN_ESCAPE}(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/\x00-\x1f\x7f-\x9f]*:(?<secret>[^\s@/\x00-\x1f\x7f-\x9f]+)@`,
+    "[A-Za-z]",
+    String.raw`[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/\x00-\x1f\x7f-\x9f]*:(?<secret>[^\s@/\x00-\x1f\x7f-\x9f]+)@`,
+    { notAfter: "+.-" },
   ),
   assignment("secret_assignment", SECRET_KEYS),
 ];

@@ -12,13 +12,13 @@
  */
 
 /** The label between `BEGIN ` and the dashes: `PRIVATE KEY`, `RSA PRIVATE KEY`, `PGP PRIVATE KEY BLOCK`, ... */
-const LABEL = String.raw`(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?`;
+const LABEL = "(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?";
 
 /** A line break: a real one, or the two characters `\n` of a key pasted into a JSON string. */
 const BREAK = String.raw`(?:\r?\n|\\n)`;
 
 /** One body line (base64 or a `Name: value` header). A base64 line must end at a break, so a prose word is not one. */
-const BODY_LINE = String.raw`(?:[A-Za-z0-9+/=]+(?=[ \t]*(?:[\r\n]|\\n|$))|[A-Za-z][A-Za-z-]*:[^\r\n]*)`;
+const BODY_LINE = String.raw`(?:[A-Za-z0-9+/=]+(?=[\r\n]|\\n|$)|[A-Za-z][A-Za-z-]*:[^\r\n]*)`;
 
 /** Any number of body lines, each after a break; blank lines are allowed between them (encrypted keys have one). */
 const BODY = String.raw`(?:(?:${BREAK}[ \t]*)+${BODY_LINE})*`;
@@ -29,13 +29,16 @@ const BODY = String.raw`(?:(?:${BREAK}[ \t]*)+${BODY_LINE})*`;
  */
 const MAX_BLOCK_CHARS = 16_384;
 
+/** Any character, up to the next BEGIN line: a block never contains another, and the scan for END stops there. */
+const NOT_NEXT_BEGIN = String.raw`(?:(?!-----BEGIN )[\s\S])`;
+
 /**
  * A whole block, BEGIN through the END line with the same label; or, when no END line follows (a truncated key,
  * or one still arriving), the BEGIN line plus the body lines after it, so the key material is still covered.
  */
 export const PRIVATE_KEY_BLOCK_SOURCE =
-  String.raw`-----BEGIN (?<label>${LABEL})-----` +
-  String.raw`(?:[\s\S]{0,${MAX_BLOCK_CHARS}}?-----END \k<label>-----|${BODY})`;
+  `-----BEGIN (?<label>${LABEL})-----` +
+  String.raw`(?:${NOT_NEXT_BEGIN}{0,${MAX_BLOCK_CHARS}}?-----END \k<label>-----|${BODY})`;
 
 /**
  * At the end of a text: a block that has begun but whose END line has not arrived, or a BEGIN line still being
@@ -57,9 +60,7 @@ export const ENDS_INSIDE_PRIVATE_KEY = new RegExp(
  * The rest of a block whose beginning was already emitted (as a redaction marker): the remainder of the current
  * body line, then further body lines. Always matches, possibly the empty string.
  */
-export const PRIVATE_KEY_CONTINUATION = new RegExp(
-  String.raw`^(?:[A-Za-z0-9+/=]+(?=[ \t]*(?:[\r\n]|\\n|$)))?${BODY}`,
-);
+export const PRIVATE_KEY_CONTINUATION = new RegExp(String.raw`^(?:[A-Za-z0-9+/=]+(?=[\r\n]|\\n|$))?${BODY}`);
 
 /** The END line of a block, possibly after blank lines. */
 export const PRIVATE_KEY_END = new RegExp(String.raw`^(?:${BREAK}[ \t]*)*-----END ${LABEL}-----`);

@@ -1,4 +1,4 @@
-import { BUILTIN_PATTERNS, CUSTOM_PATTERN_NAME, redactionMarker } from "./patterns.js";
+import { BUILTIN_PATTERNS, CUSTOM_PATTERN_NAME, redactionMarker, SECRET_KEYS } from "./patterns.js";
 
 /** One planned replacement: `[secretStart, secretEnd)` becomes the marker; the rest of `[start, end)` stays. */
 export interface RedactionSpan {
@@ -16,8 +16,7 @@ interface ActivePattern {
 }
 
 /** Object keys whose string values are secrets whatever they look like (`password`, `apiKey`, `accessToken`). */
-const SECRET_KEY_NAME =
-  /(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization)$/i;
+const SECRET_KEY_NAME = new RegExp(`(?:${SECRET_KEYS})$`, "i");
 
 /**
  * Replaces secret-shaped text with `[REDACTED:<name>]`, using the built-in patterns plus the operator's own

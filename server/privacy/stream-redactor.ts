@@ -184,7 +184,9 @@ export class StreamRedactor {
 function lastWordBreak(text: string, end: number, floor: number): number {
   for (let i = end; i > floor; i--) {
     const code = text.charCodeAt(i - 1);
-    if (isBreakChar(code) ? !(code === 0x20 && insideEscapeSequence(text, i)) : escapeSequenceEndsAt(text, i)) {
+    if (
+      isBreakChar(code) ? !(code === 0x20 && insideEscapeSequence(text, i)) : escapeSequenceEndsAt(text, i)
+    ) {
       return i;
     }
   }
@@ -192,6 +194,9 @@ function lastWordBreak(text: string, end: number, floor: number): number {
 }
 
 const ESC = 0x1b;
+
+/** How far back to look for the start of an escape sequence (real ones are a few characters long). */
+const MAX_ESCAPE_LOOKBACK = 64;
 
 function isBreakChar(code: number): boolean {
   if (code === ESC) return false; // starts an escape sequence; what follows it belongs to the sequence
@@ -205,11 +210,14 @@ function isBreakChar(code: number): boolean {
  * sequence's final byte, and any token glued to it, follow.
  */
 function insideEscapeSequence(text: string, end: number): boolean {
+  // Looking further back would make a run of spaces quadratic. Answering "no" for a freak sequence only allows
+  // a split there, and the text after a split is redacted at least as much as it would be unsplit.
+  const limit = Math.max(0, end - MAX_ESCAPE_LOOKBACK);
   let i = end - 1;
-  while (i >= 0 && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
-  if (i >= 0 && text.charCodeAt(i) === ESC) return true;
-  while (i >= 0 && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
-  return i >= 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
+  while (i >= limit && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
+  if (i >= limit && text.charCodeAt(i) === ESC) return true;
+  while (i >= limit && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
+  return i >= limit + 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
 }
 
 /** Whether a complete CSI sequence (`ESC [ params final`) or two-character escape ends just before `end`. */

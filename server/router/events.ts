@@ -1,5 +1,10 @@
 import { tracked } from "@trpc/server";
-import { EventPageSchema, EventQuerySchema, EventStreamQuerySchema, MAX_EVENT_PAGE } from "../../contract/events.js";
+import {
+  EventPageSchema,
+  EventQuerySchema,
+  EventStreamQuerySchema,
+  MAX_EVENT_PAGE,
+} from "../../contract/events.js";
 import { CovenError } from "../errors.js";
 import { procedure, router } from "./trpc.js";
 
@@ -53,12 +58,20 @@ export const eventsRouter = router({
       rest: [
         {
           method: "GET",
+          path: "/events/stream",
+          status: 200,
+          operationId: "streamEvents",
+          summary:
+            "Server-sent events of one session (sessionId) or of the whole ledger: each message's data is an " +
+            "EventRecord and its id the seq. Replays after afterSeq (or Last-Event-ID), then pushes events as " +
+            "they commit; a session's stream ends after its exit event.",
+        },
+        {
+          method: "GET",
           path: "/sessions/{sessionId}/events/stream",
           status: 200,
           operationId: "streamSessionEvents",
-          summary:
-            "Server-sent events: each message's data is an EventRecord and its id the seq. Replays after afterSeq " +
-            "(or the Last-Event-ID header), then pushes events as they commit; ends after the exit event.",
+          summary: "Session-scoped alias of GET /events/stream",
         },
       ],
       tags: ["events"],
@@ -69,7 +82,7 @@ export const eventsRouter = router({
     .subscription(async ({ ctx, input, signal }) => {
       const { ledger, eventFeed } = ctx.services;
       // Checked before the stream starts, so an unknown session is a plain 404, not an empty stream.
-      ledger.sessions.get(input.sessionId);
+      if (input.sessionId !== undefined) ledger.sessions.get(input.sessionId);
       const afterSeq = input.lastEventId !== undefined ? Number(input.lastEventId) : (input.afterSeq ?? 0);
       return (async function* () {
         for await (const event of eventFeed.follow(input.sessionId, afterSeq, signal)) {

@@ -2,10 +2,10 @@ import { OkAcceptedSchema } from "../../contract/common.js";
 import {
   CompleteSessionRequestSchema,
   LaunchSessionRequestSchema,
-  ResizeRequestSchema,
-  SendInputRequestSchema,
   LogPreviewSchema,
   RegisterExternalRequestSchema,
+  ResizeRequestSchema,
+  SendInputRequestSchema,
   SessionIdParamsSchema,
   SessionListQuerySchema,
   SessionListSchema,
@@ -58,7 +58,8 @@ export const sessionsRouter = router({
           path: "/sessions",
           status: 201,
           operationId: "launchSession",
-          summary: "Launch a harness in a PTY (policy first: canonical root, cwd inside it, known harness on PATH)",
+          summary:
+            "Launch a harness in a PTY (policy first: canonical root, cwd inside it, known harness on PATH)",
         },
       ],
       tags: ["sessions"],
@@ -97,7 +98,8 @@ export const sessionsRouter = router({
           path: "/sessions/{id}/kill",
           status: 200,
           operationId: "killSession",
-          summary: "SIGTERM the harness's process group, SIGKILL after a grace period; the session ends killed",
+          summary:
+            "SIGTERM the harness's process group, SIGKILL after a grace period; the session ends killed",
         },
       ],
       tags: ["sessions"],

@@ -45,9 +45,10 @@ process.stdout.write("about to fail\\n", () => process.exit(7));
 process.stdout.write("aws key: AKIAIOSF");
 setTimeout(() => process.stdout.write("ODNN7EXAMPLE done\\n", () => process.exit(0)), 15);
 `,
-  // Prints far more than the writer's queue holds, as fast as the PTY drains, then exits 0.
+  // On the input line "go", prints far more than the writer's queue holds, as fast as the PTY drains; exits 0.
   "fake-flood": `
 const total = Number(process.argv.at(-1)) || 8 * 1024 * 1024;
+process.stdin.once("data", () => pump());
 const line = "x".repeat(1023) + "\\n";
 const chunk = line.repeat(64);
 let written = 0;
@@ -58,7 +59,6 @@ function pump() {
   }
   process.stdout.write("flood done\\n", () => process.exit(0));
 }
-pump();
 `,
 };
 

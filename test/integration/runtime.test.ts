@@ -72,13 +72,20 @@ async function waitForStatus(sessionId: string, status: string): Promise<Session
 }
 
 async function waitForOutput(sessionId: string, text: string): Promise<void> {
-  await waitFor(async () => outputText(await allEvents(sessionId)).includes(text), `output ${JSON.stringify(text)}`);
+  await waitFor(
+    async () => outputText(await allEvents(sessionId)).includes(text),
+    `output ${JSON.stringify(text)}`,
+  );
 }
 
 function rowCount(): number {
-  const result = spawnSync("sqlite3", [path.join(daemon.home, "coven.sqlite3"), "SELECT count(*) FROM sessions"], {
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    "sqlite3",
+    [path.join(daemon.home, "coven.sqlite3"), "SELECT count(*) FROM sessions"],
+    {
+      encoding: "utf8",
+    },
+  );
   return Number(result.stdout.trim());
 }
 

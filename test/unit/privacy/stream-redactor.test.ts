@@ -59,7 +59,13 @@ describe("StreamRedactor: secrets split across writes", () => {
   });
 
   it("holds a keyword and separator waiting for the value", () => {
-    expect(stream(["password ", "= ", "hunter2", "\n"])).toEqual(["", "", "", "password = [REDACTED:secret_assignment]\n", ""]);
+    expect(stream(["password ", "= ", "hunter2", "\n"])).toEqual([
+      "",
+      "",
+      "",
+      "password = [REDACTED:secret_assignment]\n",
+      "",
+    ]);
     expect(stream(['db_password="correct horse', ' battery" ok\n'])).toEqual([
       "",
       'db_password="[REDACTED:secret_assignment]" ok\n',
@@ -217,21 +223,23 @@ const textWithSecrets = fc
     { minLength: 1, maxLength: 40 },
   )
   .chain((items) =>
-    fc.array(fc.constantFrom(...SEPARATORS), { minLength: items.length, maxLength: items.length }).map((seps) => {
-      let text = "";
-      const fragments: string[] = [];
-      items.forEach((item, i) => {
-        if (typeof item === "number") {
-          const snippet = SECRET_SNIPPETS[item]!;
-          // Secrets stand apart from their neighbours, as they do in real output.
-          text += ` ${snippet.text}${seps[i]} `;
-          fragments.push(...snippet.fragments);
-        } else {
-          text += item + seps[i];
-        }
-      });
-      return { text, fragments };
-    }),
+    fc
+      .array(fc.constantFrom(...SEPARATORS), { minLength: items.length, maxLength: items.length })
+      .map((seps) => {
+        let text = "";
+        const fragments: string[] = [];
+        items.forEach((item, i) => {
+          if (typeof item === "number") {
+            const snippet = SECRET_SNIPPETS[item]!;
+            // Secrets stand apart from their neighbours, as they do in real output.
+            text += ` ${snippet.text}${seps[i]} `;
+            fragments.push(...snippet.fragments);
+          } else {
+            text += item + seps[i];
+          }
+        });
+        return { text, fragments };
+      }),
   );
 
 describe("StreamRedactor: property", () => {
@@ -255,6 +263,54 @@ describe("StreamRedactor: property", () => {
         for (const fragment of fragments) expect(emitted).not.toContain(fragment);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+/** Pieces that stress the split logic: escape sequences, keywords, separators, halves of secrets. */
+const HOSTILE_ATOMS = [
+  ...[
+    "a",
+    "Z",
+    "0",
+    " ",
+    "\n",
+    "\r",
+    "\t",
+    "=",
+    ":",
+    '"',
+    "'",
+    "`",
+    ",",
+    "-",
+    "_",
+    ".",
+    "/",
+    "@",
+    "\\n",
+    "\u00a0",
+  ],
+  ...["\x1b", "[", "m", "\x1b[0m", "\x1b7", "\x1b[5t", "\x1b[ q", "\x1b(B", "\x1b]0;t\x07", "\x9b", "é"],
+  ...["password", "token", "oken=", "ecret: ", "pi_key", " = ", "Basic ", "Bearer ", "https://", "u:p@"],
+  ...["sk-", "AKIA", "eyJ", "ghp_", "xoxb-", "AIza", S.GITLAB_TOKEN.slice(0, 8)],
+  ...["-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "\nMIIEowIBAAKCAQEA0"],
+  ...["-----BEGIN EC PRIVATE KEY-----", "-----END EC PRIVATE KEY-----", "AAAA", "Proc-Type: 4,ENCRYPTED"],
+  ...[S.BEARER_TOKEN, S.AWS_ACCESS_KEY_ID, S.OPENAI_KEY, S.JWT],
+];
+
+describe("StreamRedactor: property on hostile input", () => {
+  it("still emits exactly redact(whole text)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...HOSTILE_ATOMS), { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (atoms, cuts) => {
+          const text = atoms.join("");
+          expect(stream(splitAt(text, cuts)).join("")).toBe(redactor.redact(text));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });

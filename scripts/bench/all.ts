@@ -1,0 +1,128 @@
+import { benchHealth } from "./health.js";
+import { benchLaunchLatency } from "./launch-latency.js";
+import { benchStreamLatency } from "./stream-latency.js";
+import { benchThroughput } from "./throughput.js";
+
+/**
+ * Runs every benchmark in sequence (each starts and stops its own daemon) and prints one table, or with
+ * `--json` the full results. Exit code 1 when a benchmark failed to run; unmet targets are reported, not fatal.
+ */
+
+export interface BenchRow {
+  scenario: string;
+  measured: string;
+  baseline: string;
+  comparison: string;
+  target: string;
+  met: boolean | null;
+  error?: string;
+}
+
+const MIB = 1024 * 1024;
+const signed = (value: number, digits = 1) => `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`;
+
+interface Scenario {
+  name: string;
+  run: () => Promise<unknown>;
+  row: (result: never) => Omit<BenchRow, "scenario" | "met">;
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: "health round-trips",
+    run: benchHealth,
+    row: (result: Awaited<ReturnType<typeof benchHealth>>) => ({
+      measured: `${result.daemonRps.toFixed(0)} req/s`,
+      baseline: `${result.bareRps.toFixed(0)} req/s (bare node)`,
+      comparison: `ratio ${result.ratio.toFixed(2)}`,
+      target: `ratio ≥ ${result.target}`,
+    }),
+  },
+  {
+    name: "persisted output throughput",
+    run: benchThroughput,
+    row: (result: Awaited<ReturnType<typeof benchThroughput>>) => ({
+      measured:
+        `${result.daemonMBps.toFixed(1)} MB/s, RSS ${(result.maxRssBytes / MIB).toFixed(0)} MB, ` +
+        `dropped ${result.droppedBytesPerRound.reduce((sum, bytes) => sum + bytes, 0)} B`,
+      baseline: `${result.baselineMBps.toFixed(1)} MB/s (raw node-pty)`,
+      comparison: `ratio ${result.ratio.toFixed(2)}`,
+      target: `ratio ≥ ${result.targetRatio}, RSS < ${result.targetRssBytes / MIB} MB`,
+    }),
+  },
+  {
+    name: "launch → first output",
+    run: benchLaunchLatency,
+    row: (result: Awaited<ReturnType<typeof benchLaunchLatency>>) => ({
+      measured: `p50 ${result.daemonP50Ms.toFixed(1)} ms`,
+      baseline: `p50 ${result.baselineP50Ms.toFixed(1)} ms (raw node-pty)`,
+      comparison: `delta ${signed(result.deltaP50Ms)} ms`,
+      target: `delta ≤ +${result.targetDeltaMs} ms`,
+    }),
+  },
+  {
+    name: "output → SSE client",
+    run: benchStreamLatency,
+    row: (result: Awaited<ReturnType<typeof benchStreamLatency>>) => ({
+      measured: `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
+      baseline: `p50 ${result.baselineP50Ms.toFixed(2)} ms, p99 ${result.baselineP99Ms.toFixed(2)} ms (raw node-pty)`,
+      comparison: `p50 ${signed(result.p50Ms - result.baselineP50Ms, 2)} ms, p99 ${signed(result.p99Ms - result.baselineP99Ms, 2)} ms`,
+      target: `p50 ≤ ${result.targetP50Ms} ms, p99 ≤ ${result.targetP99Ms} ms`,
+    }),
+  },
+];
+
+export async function benchAll(log: (line: string) => void = () => {}) {
+  const rows: BenchRow[] = [];
+  const results: Record<string, unknown> = {};
+  for (const scenario of scenarios) {
+    log(`running ${scenario.name}…`);
+    try {
+      const result = (await scenario.run()) as { met: boolean };
+      results[scenario.name] = result;
+      rows.push({ scenario: scenario.name, ...scenario.row(result as never), met: result.met });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results[scenario.name] = { error: message };
+      rows.push({
+        scenario: scenario.name,
+        measured: "-",
+        baseline: "-",
+        comparison: "-",
+        target: "-",
+        met: null,
+        error: message,
+      });
+    }
+  }
+  return { rows, results };
+}
+
+export function formatTable(rows: BenchRow[]): string {
+  const header = ["scenario", "measured", "baseline", "ratio/delta", "target", "met?"];
+  const body = rows.map((row) => [
+    row.scenario,
+    row.measured,
+    row.baseline,
+    row.comparison,
+    row.target,
+    row.met === null ? `ERROR: ${row.error}` : row.met ? "yes" : "NO",
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join(" | ")
+      .trimEnd();
+  return [line(header), widths.map((width) => "-".repeat(width)).join("-|-"), ...body.map(line)].join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const json = process.argv.includes("--json");
+  const { rows, results } = await benchAll(json ? () => {} : (line) => console.error(line));
+  if (json) console.log(JSON.stringify({ rows, results }, null, 2));
+  else console.log(formatTable(rows));
+  if (rows.some((row) => row.met === null)) process.exitCode = 1;
+}

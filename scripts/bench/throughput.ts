@@ -1,0 +1,190 @@
+import { median } from "./common.js";
+import {
+  type HarnessSpec,
+  runRawPty,
+  sampleMaxRss,
+  withHarnessDaemon,
+  writeHarnessFixture,
+} from "./harness-fixtures.js";
+
+/**
+ * Persisted PTY output throughput. A harness floods `BENCH_THROUGHPUT_MB` MiB of 100-character text lines and
+ * exits 0. Baseline: the same script under raw node-pty in this process, draining `onData` until exit. Ours: the
+ * same script launched through the daemon; the clock runs from the launch request until the session is seen
+ * `completed`, and the bytes are what the ledger holds afterwards (output data plus the bytes that
+ * `output_truncated` markers account for). Rounds alternate baseline/daemon; medians are compared.
+ * Targets: ratio ≥ 0.8 and the daemon's max RSS during the runs < 200 MB.
+ */
+const MB = Number(process.env.BENCH_THROUGHPUT_MB ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MIB = 1024 * 1024;
+const TARGET_RATIO = 0.8;
+const TARGET_RSS_BYTES = 200 * MIB;
+
+export const FLOOD_HARNESS: HarnessSpec = {
+  id: "bench-flood",
+  label: "Bench flood",
+  source: String.raw`
+const mb = Number(process.argv.at(-1));
+const total = Math.round((Number.isFinite(mb) && mb > 0 ? mb : 50) * 1024 * 1024);
+const alphabet = "abcdefghijklmnopqrstuvwxyz";
+let chunk = "";
+for (let i = 0; i < 655; i += 1) {
+  let line = "";
+  for (let j = 0; j < 99; j += 1) line += alphabet[(i + j) % 26];
+  chunk += line + "\n";
+}
+let written = 0;
+function pump() {
+  while (written < total) {
+    const piece = total - written >= chunk.length ? chunk : chunk.slice(0, total - written);
+    written += piece.length;
+    if (!process.stdout.write(piece)) {
+      process.stdout.once("drain", pump);
+      return;
+    }
+  }
+}
+pump();
+`,
+};
+
+/** Bytes a terminal delivers for the flood of `mb` MiB: every "\n" becomes "\r\n" (onlcr). */
+export function expectedTerminalBytes(mb: number): number {
+  const total = Math.round(mb * MIB);
+  const chunkBytes = 655 * 100;
+  const fullChunks = Math.floor(total / chunkBytes);
+  const rest = total - fullChunks * chunkBytes;
+  return total + fullChunks * 655 + Math.floor(rest / 100);
+}
+
+export interface ThroughputResult {
+  mb: number;
+  rounds: number;
+  /** Median raw node-pty MB/s (MiB per second). */
+  baselineMBps: number;
+  /** Median daemon MB/s of bytes accounted for in the ledger (stored output + bytes dropped under pressure). */
+  daemonMBps: number;
+  /** Median daemon MB/s counting only output actually stored. */
+  daemonStoredMBps: number;
+  ratio: number;
+  storedRatio: number;
+  expectedBytes: number;
+  /** Median bytes the baseline received per round (should equal expectedBytes). */
+  baselineBytes: number;
+  /** Median bytes stored as output events per round. */
+  storedBytes: number;
+  /** Bytes dropped under writer pressure per round (from `output_truncated` markers). */
+  droppedBytesPerRound: number[];
+  /** Max daemon VmRSS over all daemon rounds (the run and the read-back of its events). */
+  maxRssBytes: number;
+  /** Max daemon VmRSS while the harnesses ran (launch → completed), without the read-back. */
+  maxRunRssBytes: number;
+  baselineSamplesMBps: number[];
+  daemonSamplesMBps: number[];
+  targetRatio: number;
+  targetRssBytes: number;
+  met: boolean;
+}
+
+export async function benchThroughput(): Promise<ThroughputResult> {
+  const fixture = writeHarnessFixture([FLOOD_HARNESS]);
+  const script = fixture.scriptPath(FLOOD_HARNESS.id);
+  const projectRoot = fixture.projectRoot();
+  const prompt = String(MB);
+
+  async function baselineRound(mb: number) {
+    let bytes = 0;
+    const run = await runRawPty(script, ["--", String(mb)], (data) => {
+      bytes += Buffer.byteLength(data);
+    });
+    if (run.exitCode !== 0) throw new Error(`baseline flood exited ${run.exitCode}`);
+    return { bytes, seconds: (run.exitedAt - run.startedAt) / 1000 };
+  }
+
+  return withHarnessDaemon(fixture, async (client, daemon) => {
+    async function daemonRound(mbPrompt: string) {
+      // Sampled over the run and over the read-back of its events: both are the daemon's footprint.
+      const rss = sampleMaxRss(daemon.pid);
+      const runRss = sampleMaxRss(daemon.pid);
+      try {
+        const started = performance.now();
+        const session = await client.launch(projectRoot, FLOOD_HARNESS.id, mbPrompt);
+        const done = await client.waitForTerminal(session.id, 50);
+        const seconds = (performance.now() - started) / 1000;
+        const maxRunRss = runRss.stop();
+        if (done.status !== "completed") throw new Error(`flood session ended ${done.status}`);
+        let stored = 0;
+        let dropped = 0;
+        await client.forEachEvent(session.id, (event) => {
+          if (event.kind === "output") {
+            stored += Buffer.byteLength((JSON.parse(event.payload_json) as { data: string }).data);
+          } else if (event.kind === "output_truncated") {
+            dropped += (JSON.parse(event.payload_json) as { droppedBytes: number }).droppedBytes;
+          }
+        });
+        return { stored, dropped, seconds, maxRss: rss.stop(), maxRunRss };
+      } finally {
+        rss.stop();
+        runRss.stop();
+      }
+    }
+
+    // Warm-up (JIT, page cache, SQLite file growth) on both sides; not measured.
+    await baselineRound(2);
+    await daemonRound("2");
+
+    const baseline: { bytes: number; seconds: number }[] = [];
+    const ours: Awaited<ReturnType<typeof daemonRound>>[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      baseline.push(await baselineRound(MB));
+      ours.push(await daemonRound(prompt));
+    }
+
+    const baselineSamples = baseline.map((run) => run.bytes / MIB / run.seconds);
+    const daemonSamples = ours.map((run) => (run.stored + run.dropped) / MIB / run.seconds);
+    const storedSamples = ours.map((run) => run.stored / MIB / run.seconds);
+    const baselineMBps = median(baselineSamples);
+    const daemonMBps = median(daemonSamples);
+    const daemonStoredMBps = median(storedSamples);
+    const maxRssBytes = Math.max(...ours.map((run) => run.maxRss));
+    const ratio = daemonMBps / baselineMBps;
+    return {
+      mb: MB,
+      rounds: ROUNDS,
+      baselineMBps,
+      daemonMBps,
+      daemonStoredMBps,
+      ratio,
+      storedRatio: daemonStoredMBps / baselineMBps,
+      expectedBytes: expectedTerminalBytes(MB),
+      baselineBytes: median(baseline.map((run) => run.bytes)),
+      storedBytes: median(ours.map((run) => run.stored)),
+      droppedBytesPerRound: ours.map((run) => run.dropped),
+      maxRssBytes,
+      maxRunRssBytes: Math.max(...ours.map((run) => run.maxRunRss)),
+      baselineSamplesMBps: baselineSamples,
+      daemonSamplesMBps: daemonSamples,
+      targetRatio: TARGET_RATIO,
+      targetRssBytes: TARGET_RSS_BYTES,
+      met: ratio >= TARGET_RATIO && maxRssBytes < TARGET_RSS_BYTES,
+    };
+  });
+}
+
+export function formatThroughput(result: ThroughputResult): string {
+  const dropped = result.droppedBytesPerRound.reduce((sum, bytes) => sum + bytes, 0);
+  return (
+    `persisted output throughput (${result.mb} MB × ${result.rounds}): daemon ${result.daemonMBps.toFixed(1)} MB/s ` +
+    `(stored only ${result.daemonStoredMBps.toFixed(1)} MB/s), raw node-pty ${result.baselineMBps.toFixed(1)} MB/s, ` +
+    `ratio ${result.ratio.toFixed(2)} (target ≥ ${result.targetRatio}); dropped ${dropped} bytes ` +
+    `[${result.droppedBytesPerRound.join(", ")}]; stored ${result.storedBytes}/${result.expectedBytes} bytes; ` +
+    `daemon max RSS ${(result.maxRssBytes / MIB).toFixed(1)} MB (${(result.maxRunRssBytes / MIB).toFixed(1)} MB ` +
+    `before read-back; target < ${result.targetRssBytes / MIB}) ` +
+    `${result.met ? "met" : "NOT MET"}`
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(formatThroughput(await benchThroughput()));
+}
