@@ -1,6 +1,7 @@
 import type { CapabilityService } from "./capabilities.js";
 import type { EventFeed } from "./ledger/event-feed.js";
 import type { Ledger } from "./ledger/ledger.js";
+import type { StorageMonitor } from "./ledger/storage.js";
 import type { Redactor } from "./privacy/redactor.js";
 import type { SessionRuntime } from "./runtime/session-runtime.js";
 
@@ -21,4 +22,5 @@ export interface DaemonServices {
   redactor: Redactor;
   runtime: SessionRuntime;
   eventFeed: EventFeed;
+  storage: StorageMonitor;
 }

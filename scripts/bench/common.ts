@@ -41,7 +41,10 @@ export async function startBenchDaemon(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ child: ChildProcess; socket: string; home: string }> {
   const home = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "coven-bench-")), "home");
-  const child = spawn(process.execPath, [COVEN_BIN, "daemon", "serve"], {
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, COVEN_BIN, "daemon", "serve"], {
     env: { ...process.env, ...env, COVEN_HOME: home },
     stdio: "ignore",
   });

@@ -5,6 +5,7 @@ import { CapabilityService } from "../capabilities.js";
 import { buildHttpApp } from "../http/app.js";
 import { EventFeed } from "../ledger/event-feed.js";
 import { Ledger } from "../ledger/ledger.js";
+import { StorageMonitor } from "../ledger/storage.js";
 import { packageVersion } from "../package-root.js";
 import { loadPrivacyConfig } from "../privacy/config.js";
 import { Redactor } from "../privacy/redactor.js";
@@ -37,7 +38,10 @@ function positiveIntegerSetting(env: NodeJS.ProcessEnv, name: string): number | 
 /** Starts the daemon in this process and serves until `close()` is called. */
 export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDaemon> {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? pino({ name: "coven" });
+  // Asynchronous writes: one log line per request must not cost a blocking write per request.
+  const logger =
+    options.logger ??
+    pino({ name: "coven", level: env.COVEN_LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: false }));
   // Everything the daemon creates under COVEN_HOME (database, WAL, socket, logs) is owner-only.
   process.umask(0o077);
   const paths = prepareCovenHome(resolveCovenHome(env));
@@ -73,6 +77,7 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
     redactor,
     runtime,
     eventFeed: new EventFeed(ledger),
+    storage: new StorageMonitor(paths.database, () => ledger.events.oldestCreatedAt()),
   };
   const app = await buildHttpApp({ services, transport: "unix", logger });
   try {
@@ -95,6 +100,7 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
       await ledger.close();
       fs.rmSync(paths.socket, { force: true });
       logger.info("coven daemon stopped");
+      logger.flush();
     })();
     return closing;
   };

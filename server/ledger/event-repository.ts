@@ -6,13 +6,24 @@ import type { EventRow } from "./records.js";
 export class EventRepository {
   private readonly pageStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly seqOfIdStmt: Database.Statement<[string], { seq: number; session_id: string }>;
+  private readonly pageAllStmt: Database.Statement<[number, number], EventRow>;
+  private readonly tailStmt: Database.Statement<[string, number], EventRow>;
+  private readonly oldestStmt: Database.Statement<[], { created_at: string }>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.pageStmt = db.prepare(
       "SELECT seq, id, session_id, kind, payload_json, created_at FROM events " +
         "WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
     );
     this.seqOfIdStmt = db.prepare("SELECT seq, session_id FROM events WHERE id = ?");
+    this.pageAllStmt = db.prepare(
+      "SELECT seq, id, session_id, kind, payload_json, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+    );
+    this.tailStmt = db.prepare(
+      "SELECT seq, id, session_id, kind, payload_json, created_at FROM events " +
+        "WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
+    );
+    this.oldestStmt = db.prepare("SELECT created_at FROM events ORDER BY seq LIMIT 1");
   }
 
   /** One page after `afterSeq`; `hasMore` is true when the limit cut the page. */
@@ -26,19 +37,11 @@ export class EventRepository {
 
   /** One page of the whole ledger after `afterSeq`, every session interleaved in seq order. */
   pageAll(afterSeq: number, limit: number): EventPage {
-    const rows = this.db
-      .prepare<[number, number], EventRow>(
-        "SELECT seq, id, session_id, kind, payload_json, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-      )
-      .all(afterSeq, limit + 1);
+    const rows = this.pageAllStmt.all(afterSeq, limit + 1);
     const hasMore = rows.length > limit;
     const events = hasMore ? rows.slice(0, limit) : rows;
     const last = events.at(-1);
     return { events, nextCursor: last ? { afterSeq: last.seq } : null, hasMore };
-  }
-
-  latestSeq(): number {
-    return this.db.prepare<[], { seq: number | null }>("SELECT max(seq) AS seq FROM events").get()?.seq ?? 0;
   }
 
   findById(eventId: string): { seq: number; sessionId: string } | undefined {
@@ -48,19 +51,10 @@ export class EventRepository {
 
   /** The newest `count` events of a session, oldest first (for log previews). */
   tail(sessionId: string, count: number): EventRow[] {
-    return this.db
-      .prepare<[string, number], EventRow>(
-        "SELECT seq, id, session_id, kind, payload_json, created_at FROM events " +
-          "WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
-      )
-      .all(sessionId, count)
-      .reverse();
+    return this.tailStmt.all(sessionId, count).reverse();
   }
 
   oldestCreatedAt(): string | null {
-    const row = this.db
-      .prepare<[], { created_at: string }>("SELECT created_at FROM events ORDER BY seq LIMIT 1")
-      .get();
-    return row?.created_at ?? null;
+    return this.oldestStmt.get()?.created_at ?? null;
   }
 }

@@ -5,9 +5,13 @@ import type { EventRow } from "./records.js";
 import { SessionRepository } from "./session-repository.js";
 
 export const DEFAULT_QUEUE_CAPACITY_BYTES = 2 * 1024 * 1024;
-/** Adjacent output chunks of one session merge up to this size, so events stay small enough to page. */
-const MAX_COALESCED_OUTPUT_BYTES = 64 * 1024;
+/** Adjacent output chunks of one session merge up to this size, so a page of 1,000 events stays ~16 MiB. */
+const MAX_COALESCED_OUTPUT_BYTES = 16 * 1024;
 const MAX_BATCH_ITEMS = 4096;
+/** How long output may wait for more output before its batch is committed (the live-stream latency cost). */
+const OUTPUT_LINGER_MS = 2;
+/** Queued output beyond this is committed without lingering. */
+const LINGER_FLUSH_BYTES = 256 * 1024;
 
 /** What an operation queued with `transact` may do inside the writer's transaction. */
 export interface WriterTx {
@@ -50,7 +54,7 @@ export class EventWriter {
   private readonly capacityBytes: number;
   private readonly maxBusyRetries: number;
   private readonly redactPayload: (payload: Record<string, unknown>) => Record<string, unknown>;
-  private scheduled = false;
+  private pending: { delayMs: number; timer: NodeJS.Timeout } | undefined;
   /** Consecutive failed attempts at the batch at the head of the queue. */
   private failedAttempts = 0;
   private closed = false;
@@ -110,7 +114,7 @@ export class EventWriter {
       this.queue.push({ type: "output", sessionId, data, bytes, createdAt: new Date().toISOString() });
     }
     this.queuedBytes += bytes;
-    this.schedule();
+    this.scheduleAfterOutput();
     return true;
   }
 
@@ -194,16 +198,33 @@ export class EventWriter {
     return row;
   }
 
-  /** At most one drain is pending at a time; a stalled batch's retry timer counts as the pending drain. */
+  /**
+   * At most one drain is pending at a time. A pending delayed drain (output lingering, or a stalled batch's
+   * retry) is brought forward when an immediate one is asked for, except while a failed batch waits to retry.
+   */
   private schedule(delayMs = 0): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
+    if (this.pending) {
+      if (delayMs > 0 || this.pending.delayMs === 0 || this.failedAttempts > 0) return;
+      clearTimeout(this.pending.timer);
+    }
     const run = () => {
-      this.scheduled = false;
+      this.pending = undefined;
       this.drain();
     };
-    if (delayMs > 0) setTimeout(run, delayMs).unref();
-    else setImmediate(run);
+    this.pending = {
+      delayMs,
+      timer:
+        delayMs > 0 ? setTimeout(run, delayMs).unref() : (setImmediate(run) as unknown as NodeJS.Timeout),
+    };
+  }
+
+  /**
+   * Output waits a moment for more output before it is committed, so a fast harness's many small PTY reads
+   * become a few large transactions; anything else, or a queue already holding a batch's worth, goes at once.
+   */
+  private scheduleAfterOutput(): void {
+    if (this.queuedBytes >= LINGER_FLUSH_BYTES) this.schedule();
+    else this.schedule(OUTPUT_LINGER_MS);
   }
 
   private drain(): void {

@@ -43,3 +43,29 @@ export function measureStorage(
     maintenanceBlocked: status === "critical",
   };
 }
+
+/** How long a storage measurement is reused: health may be polled often; disks do not change that fast. */
+const STORAGE_TTL_MS = 1000;
+
+/** The latest storage measurement of the ledger, taken again at most once a second. */
+export class StorageMonitor {
+  private cached: { at: number; status: StorageStatus } | undefined;
+  lastPruneAt: string | null = null;
+
+  constructor(
+    private readonly databasePath: string,
+    private readonly oldestEventAt: () => string | null,
+  ) {}
+
+  current(): StorageStatus {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at >= STORAGE_TTL_MS) {
+      const status = measureStorage(this.databasePath, {
+        oldestRetainedEventAt: this.oldestEventAt(),
+        lastPruneAt: this.lastPruneAt,
+      });
+      this.cached = { at: now, status };
+    }
+    return this.cached.status;
+  }
+}

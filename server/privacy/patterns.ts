@@ -15,6 +15,12 @@ export interface SecretPattern {
    * holds such a tail back; shapes without whitespace need no help, since it holds any unfinished word anyway.
    */
   readonly unfinished?: RegExp;
+  /**
+   * A regex source (matched case-insensitively) that every match of this shape, and every unfinished tail,
+   * contains. Text with none of the triggers cannot hold a built-in secret, so the redactor skips the full scan:
+   * most terminal output has none, and this keeps redaction far cheaper than the PTY it reads.
+   */
+  readonly trigger: string;
 }
 
 /*
@@ -78,10 +84,13 @@ function assignment(name: string, keys: string): SecretPattern {
     String.raw`(?:"${SCHEME}${NOT_A_SECRET}(?<secretDouble>[^"\r\n]+)` +
     String.raw`|'${SCHEME}${NOT_A_SECRET}(?<secretSingle>[^'\r\n]+)` +
     String.raw`|\x60${SCHEME}${NOT_A_SECRET}(?<secretBacktick>[^\x60\r\n]+)` +
-    `|${SCHEME}${NOT_A_SECRET}(?<secret>${BARE_VALUE_CHAR}+))`;
+    // A bare value ending in a separator is the next key (`password: api_key: "..."`), not a value: taken whole
+    // (a lookahead capture cannot backtrack) and refused, so the scan finds that next assignment instead.
+    `|${SCHEME}${NOT_A_SECRET}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>(?<![:=]))`;
   const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,
+    trigger: keys,
     regex: new RegExp(head + value, "gdi"),
     unfinished: new RegExp(
       String.raw`(?=${keys})${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:(?:=>|:=|[:=])[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${unfinishedValue})?$`,
@@ -98,9 +107,13 @@ function token(
   name: string,
   lead: string,
   body: string,
-  opts: { notAfter?: string; flags?: string } = {},
+  opts: { notAfter?: string; flags?: string; trigger?: string } = {},
 ): SecretPattern {
-  return { name, regex: new RegExp(tokenStart(lead, opts.notAfter) + body, `gd${opts.flags ?? ""}`) };
+  return {
+    name,
+    trigger: opts.trigger ?? lead,
+    regex: new RegExp(tokenStart(lead, opts.notAfter) + body, `gd${opts.flags ?? ""}`),
+  };
 }
 
 /** Allowed in a bearer token (RFC 6750 b64token). */
@@ -113,6 +126,7 @@ const B64TOKEN = "[A-Za-z0-9._~+/-]";
 export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
   {
     name: "private_key",
+    trigger: "-----BEGIN",
     regex: new RegExp(`(?=-----BEGIN )${NOT_IN_ESCAPE}${PRIVATE_KEY_BLOCK_SOURCE}`, "gd"),
     unfinished: UNFINISHED_PRIVATE_KEY,
   },
@@ -151,10 +165,13 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
     "url_password",
     "[A-Za-z]",
     String.raw`[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/\x00-\x1f\x7f-\x9f]*:(?<secret>[^\s@/\x00-\x1f\x7f-\x9f]+)@`,
-    { notAfter: "+.-" },
+    { notAfter: "+.-", trigger: "://" },
   ),
   assignment("secret_assignment", SECRET_KEYS),
 ];
+
+/** Matches wherever any built-in pattern could match (see `SecretPattern.trigger`). */
+export const BUILTIN_TRIGGER = new RegExp(BUILTIN_PATTERNS.map((p) => `(?:${p.trigger})`).join("|"), "i");
 
 /** Names a redaction of an operator-supplied pattern. */
 export const CUSTOM_PATTERN_NAME = "custom";

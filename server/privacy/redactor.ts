@@ -1,4 +1,10 @@
-import { BUILTIN_PATTERNS, CUSTOM_PATTERN_NAME, redactionMarker, SECRET_KEYS } from "./patterns.js";
+import {
+  BUILTIN_PATTERNS,
+  BUILTIN_TRIGGER,
+  CUSTOM_PATTERN_NAME,
+  redactionMarker,
+  SECRET_KEYS,
+} from "./patterns.js";
 
 /** One planned replacement: `[secretStart, secretEnd)` becomes the marker; the rest of `[start, end)` stays. */
 export interface RedactionSpan {
@@ -28,12 +34,23 @@ const SECRET_KEY_NAME = new RegExp(`(?:${SECRET_KEYS})$`, "i");
  */
 export class Redactor {
   readonly #patterns: readonly ActivePattern[];
+  /** Operator patterns alone: they have no known trigger, so they are always scanned. */
+  readonly #customPatterns: readonly ActivePattern[];
 
   constructor(extraPatterns: RegExp[] = []) {
+    this.#customPatterns = extraPatterns.map((regex) => ({
+      name: CUSTOM_PATTERN_NAME,
+      regex: scanningCopy(regex),
+    }));
     this.#patterns = [
       ...BUILTIN_PATTERNS.map((p) => ({ name: p.name, regex: scanningCopy(p.regex) })),
-      ...extraPatterns.map((regex) => ({ name: CUSTOM_PATTERN_NAME, regex: scanningCopy(regex) })),
+      ...this.#customPatterns,
     ];
+  }
+
+  /** False when `text` cannot contain a built-in secret or the start of one (no pattern's trigger occurs). */
+  mayContainBuiltinSecret(text: string): boolean {
+    return BUILTIN_TRIGGER.test(text);
   }
 
   redact(text: string): string {
@@ -62,15 +79,17 @@ export class Redactor {
    * not split text inside one of them.
    */
   findSecrets(text: string): RedactionSpan[] {
+    const patterns = this.mayContainBuiltinSecret(text) ? this.#patterns : this.#customPatterns;
     const spans: RedactionSpan[] = [];
+    if (patterns.length === 0) return spans;
     // Each pattern's next match at or after `from`; a match found earlier stays valid while it starts at or
     // after `from`, so each pattern scans the text about once in total.
-    const upcoming: (RegExpExecArray | null | undefined)[] = new Array(this.#patterns.length);
+    const upcoming: (RegExpExecArray | null | undefined)[] = new Array(patterns.length);
     let from = 0;
     for (;;) {
       let best: RegExpExecArray | undefined;
       let bestPattern: ActivePattern | undefined;
-      for (const [i, pattern] of this.#patterns.entries()) {
+      for (const [i, pattern] of patterns.entries()) {
         let match = upcoming[i];
         if (match === undefined || (match !== null && match.index < from)) {
           match = nextNonEmptyMatch(pattern.regex, text, from);

@@ -156,7 +156,9 @@ export class StreamRedactor {
     let cut = lastWordBreak(text, length, floor);
     if (cut < 0) return length; // one word longer than the hold limit: stop waiting for it
     const windowText = floor === 0 ? text : text.slice(floor);
-    for (const tail of UNFINISHED_TAILS) {
+    // Every unfinished tail contains its pattern's trigger; without one, only the last word can be held.
+    const tails = this.#redactor.mayContainBuiltinSecret(windowText) ? UNFINISHED_TAILS : [];
+    for (const tail of tails) {
       const match = tail.exec(windowText);
       if (match !== null) cut = Math.min(cut, floor + match.index);
     }

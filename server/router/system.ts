@@ -1,6 +1,5 @@
 import { API_VERSION, LEGACY_API_VERSION } from "../../contract/common.js";
 import { ApiVersionSchema, type CapabilitiesFlags, HealthSchema } from "../../contract/health.js";
-import { measureStorage } from "../ledger/storage.js";
 import { procedure } from "./trpc.js";
 
 /** Capabilities are honest: each flag is computed from what this process actually has wired. */
@@ -57,10 +56,7 @@ export const systemProcedures = {
         capabilities: capabilityFlags(),
         daemon: { pid: identity.pid, startedAt: identity.startedAt, socket: identity.socketPath },
         eventWriter: ledger.writer.status(),
-        storage: measureStorage(ledger.path, {
-          oldestRetainedEventAt: ledger.events.oldestCreatedAt(),
-          lastPruneAt: null,
-        }),
+        storage: ctx.services.storage.current(),
       };
     }),
 
