@@ -1,21 +1,15 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { registerDaemonCommands } from "./commands/daemon.js";
 import { packageVersionSync } from "./version.js";
 
 const program = new Command();
 program
   .name("coven")
   .description("Run coding-agent harnesses under the Coven daemon.")
-  .version(packageVersionSync());
+  .version(packageVersionSync())
+  .showHelpAfterError();
 
-const daemon = program.command("daemon").description("Run and manage the Coven daemon");
-daemon
-  .command("serve")
-  .description("Run the daemon in the foreground (for supervisors); Ctrl-C stops it gracefully")
-  .action(async () => {
-    // Loaded only for this command: other commands never pull the daemon (or SQLite) into the CLI process.
-    const { runForeground } = await import("../../server/daemon/foreground.js");
-    await runForeground();
-  });
+registerDaemonCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,10 +1,10 @@
 import { serveDaemon } from "./serve.js";
 
 /** `coven daemon serve`: serve until SIGINT/SIGTERM, then shut down gracefully. */
-export async function runForeground(): Promise<void> {
+export async function runForeground(options: { tcp?: string } = {}): Promise<void> {
   let daemon: Awaited<ReturnType<typeof serveDaemon>>;
   try {
-    daemon = await serveDaemon();
+    daemon = await serveDaemon({ tcp: options.tcp });
   } catch (error) {
     process.stderr.write(`coven: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

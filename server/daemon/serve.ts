@@ -17,6 +17,8 @@ import { clearStaleSocket } from "./socket-probe.js";
 export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** `host:port` of an optional loopback TCP listener (see server/http/tcp-guard.ts). */
+  tcp?: string | undefined;
 }
 
 export interface RunningDaemon {
