@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { ZodType } from "zod";
 import type { ErrorCode } from "../../contract/errors.js";
-import { toCovenError } from "../errors.js";
+import { CovenError, toCovenError } from "../errors.js";
 import type { DaemonServices } from "../services.js";
 
 /** The REST face of a procedure: one procedure may answer on several paths (an alias keeps its own id). */
@@ -25,6 +25,8 @@ export interface ProcedureMeta {
   errorBodies?: Partial<Record<number, ZodType>>;
   /** Served as server-sent events over REST (subscriptions only). */
   eventStream?: boolean;
+  /** Refused with 403 `forbidden` over the loopback TCP listener: only the socket's owner may use it. */
+  ownerOnly?: boolean;
 }
 
 export interface RequestContext {
@@ -77,7 +79,11 @@ export const router = t.router;
  * Every procedure throws CovenErrors; this middleware re-throws them as TRPCErrors whose code carries the same
  * HTTP status, so /trpc answers with the contract's status too.
  */
-export const procedure = t.procedure.use(async ({ next }) => {
+export const procedure = t.procedure.use(async ({ ctx, meta, next }) => {
+  if (meta?.ownerOnly && ctx.transport !== "unix") {
+    const coven = new CovenError("forbidden", "This operation is only available over the Unix socket.");
+    throw new TRPCError({ code: "FORBIDDEN", message: coven.message, cause: coven });
+  }
   const result = await next();
   if (!result.ok) {
     const coven = toCovenError(result.error);
