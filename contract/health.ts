@@ -22,7 +22,9 @@ export const CapabilitiesFlagsSchema = z
     // Additive capabilities of ours: a client branches on these before using the routes they name.
     sessionLaunch: z.boolean().meta({ description: "launch, input and kill of PTY sessions work" }),
     liveEventStream: z.boolean().meta({ description: "server-sent events / tRPC subscription of events" }),
-    sessionArchive: z.boolean().meta({ description: "archive, summon and sacrifice routes" }),
+    sessionArchive: z
+      .boolean()
+      .meta({ description: "archive, summon and sacrifice routes, and resolve of abbreviated session ids" }),
     terminalResize: z.boolean().meta({ description: "resize route for live sessions" }),
     openapi: z.boolean().meta({ description: "GET /api/v1/openapi.json serves this contract" }),
     trpc: z.boolean().meta({ description: "the same procedures over tRPC at /trpc" }),
@@ -63,6 +65,18 @@ export const HealthSchema = z
     covenVersion: z.string(),
     capabilities: CapabilitiesFlagsSchema,
     daemon: z.object({ pid: z.number().int(), startedAt: Timestamp, socket: z.string() }),
+    tcp: z
+      .object({
+        host: z.string(),
+        port: z.number().int(),
+        allowedHosts: z.array(z.string()),
+        allowedOrigins: z.array(z.string()),
+        readOnly: z
+          .literal(true)
+          .meta({ description: "mutations and owner-only routes answer 403 over TCP" }),
+      })
+      .nullable()
+      .meta({ description: "the loopback TCP listener, when the operator started one (--tcp)" }),
     eventWriter: EventWriterStatusSchema,
     storage: StorageStatusSchema,
   })

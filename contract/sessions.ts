@@ -119,3 +119,17 @@ export const LogPreviewSchema = z.array(LogLineSchema).meta({ id: "LogPreview" }
 
 export type LaunchSessionRequest = z.infer<typeof LaunchSessionRequestSchema>;
 export type LogLine = z.infer<typeof LogLineSchema>;
+
+/** `GET /sessions/resolve`: a full id, or a prefix naming exactly one session (archived ones included). */
+export const SessionResolveQuerySchema = z.strictObject({
+  prefix: IdSchema.meta({ description: "a session id, or a prefix of exactly one session's id" }),
+});
+
+/**
+ * `details.reason` of the `invalid_request` refusals of the archive routes, so clients can branch on them:
+ * archive and sacrifice refuse a session still running under this daemon; resolve refuses an ambiguous prefix.
+ */
+export const SESSION_IS_LIVE = "session_is_live" as const;
+export const AMBIGUOUS_PREFIX = "ambiguous_prefix" as const;
+/** How many candidate ids an ambiguous prefix answer lists at most. */
+export const MAX_PREFIX_CANDIDATES = 10;

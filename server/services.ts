@@ -1,6 +1,8 @@
 import type { CapabilityService } from "./capabilities.js";
+import type { TcpListenerConfig } from "./http/tcp-guard.js";
 import type { EventFeed } from "./ledger/event-feed.js";
 import type { Ledger } from "./ledger/ledger.js";
+import type { LedgerMaintenance } from "./ledger/maintenance.js";
 import type { StorageMonitor } from "./ledger/storage.js";
 import type { Redactor } from "./privacy/redactor.js";
 import type { SessionRuntime } from "./runtime/session-runtime.js";
@@ -12,6 +14,8 @@ export interface DaemonIdentity {
   socketPath: string;
   covenHome: string;
   version: string;
+  /** The loopback TCP listener, when the operator asked for one. */
+  tcp: TcpListenerConfig | null;
 }
 
 /** Everything a procedure may use; built once per daemon and handed to every request's context. */
@@ -23,4 +27,6 @@ export interface DaemonServices {
   runtime: SessionRuntime;
   eventFeed: EventFeed;
   storage: StorageMonitor;
+  /** Retention (prune), WAL checkpoints and vacuum of the ledger. */
+  maintenance: LedgerMaintenance;
 }

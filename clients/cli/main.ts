@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { registerConfigCommands } from "./commands/config.js";
 import { registerDaemonCommands } from "./commands/daemon.js";
+import { registerDoctorCommands } from "./commands/doctor.js";
+import { registerEventCommands } from "./commands/events.js";
+import { registerMaintenanceCommands } from "./commands/maintenance.js";
+import { registerSessionCommands } from "./commands/sessions.js";
+import { registerTerminalCommands } from "./commands/terminal.js";
 import { packageVersionSync } from "./version.js";
 
 const program = new Command();
@@ -11,5 +17,11 @@ program
   .showHelpAfterError();
 
 registerDaemonCommands(program);
+registerMaintenanceCommands(program);
+registerConfigCommands(program);
+registerDoctorCommands(program);
+registerTerminalCommands(program);
+registerSessionCommands(program);
+registerEventCommands(program);
 
 await program.parseAsync(process.argv);

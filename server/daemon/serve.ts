@@ -1,17 +1,23 @@
 import fs from "node:fs";
 import type { FastifyInstance } from "fastify";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { CapabilityService } from "../capabilities.js";
 import { buildHttpApp } from "../http/app.js";
+import { parseTcpListener } from "../http/tcp-guard.js";
 import { EventFeed } from "../ledger/event-feed.js";
 import { Ledger } from "../ledger/ledger.js";
+import { LedgerMaintenance } from "../ledger/maintenance.js";
 import { StorageMonitor } from "../ledger/storage.js";
 import { packageVersion } from "../package-root.js";
 import { loadPrivacyConfig } from "../privacy/config.js";
 import { Redactor } from "../privacy/redactor.js";
 import { SessionRuntime } from "../runtime/session-runtime.js";
 import type { DaemonServices } from "../services.js";
+import { removeDaemonMetadata, writeDaemonMetadata } from "./daemon-metadata.js";
 import { type CovenPaths, prepareCovenHome, resolveCovenHome } from "./home.js";
+import { InstanceLock } from "./instance-lock.js";
+import { createDaemonLogger, type DaemonLogger } from "./log-file.js";
+import { recoverSessions } from "./recovery.js";
 import { clearStaleSocket } from "./socket-probe.js";
 
 export interface ServeOptions {
@@ -40,21 +46,74 @@ function positiveIntegerSetting(env: NodeJS.ProcessEnv, name: string): number | 
 /** Starts the daemon in this process and serves until `close()` is called. */
 export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDaemon> {
   const env = options.env ?? process.env;
-  // Asynchronous writes: one log line per request must not cost a blocking write per request.
-  const logger =
-    options.logger ??
-    pino({ name: "coven", level: env.COVEN_LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: false }));
   // Everything the daemon creates under COVEN_HOME (database, WAL, socket, logs) is owner-only.
   process.umask(0o077);
   const paths = prepareCovenHome(resolveCovenHome(env));
+  // Refused before anything is opened: a bad --tcp must not leave a half-started daemon.
+  const tcpConfig = options.tcp ? parseTcpListener(options.tcp, env) : null;
   const privacy = loadPrivacyConfig(paths.home, env);
   const redactor = new Redactor(privacy.extraPatterns);
-  await clearStaleSocket(paths.socket);
+  // Daily JSON log files under logs/, redacted line by line, written asynchronously.
+  const daemonLog = options.logger ? undefined : createDaemonLogger(paths.logs, redactor, env);
+  const logger = options.logger ?? (daemonLog as DaemonLogger).logger;
+  // Single instance per COVEN_HOME, decided by the lock (and the socket check below), never by guessing: taken
+  // before the ledger opens, released by close(), or right here when startup fails.
+  const lock = await InstanceLock.acquire(paths);
+  try {
+    return await serveHoldingLock({
+      env,
+      logger,
+      paths,
+      tcpConfig,
+      redactor,
+      lock,
+      retentionDays: privacy.logRetentionDays,
+      flushLogs: () => daemonLog?.flush(),
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
 
-  const ledger = Ledger.open(paths.database, {
+/** The rest of startup, run while this process holds the home's lock. */
+async function serveHoldingLock({
+  env,
+  logger,
+  paths,
+  tcpConfig,
+  redactor,
+  lock,
+  retentionDays,
+  flushLogs,
+}: {
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  paths: CovenPaths;
+  tcpConfig: ReturnType<typeof parseTcpListener> | null;
+  redactor: Redactor;
+  lock: InstanceLock;
+  retentionDays: number;
+  flushLogs: () => void;
+}): Promise<RunningDaemon> {
+  await clearStaleSocket(paths.socket);
+  // This process holds the lock, so a daemon.json still here was left by a daemon that is gone.
+  removeDaemonMetadata(paths.daemonJson);
+
+  const ledger = await Ledger.open(paths.database, {
     capacityBytes: positiveIntegerSetting(env, "COVEN_EVENT_QUEUE_BYTES"),
     redactPayload: (payload) => redactor.redactJsonValue(payload) as typeof payload,
   });
+  if (ledger.migration.backupPath) {
+    logger.info({ ...ledger.migration }, "ledger schema migrated; the previous database was backed up first");
+  }
+  try {
+    // Before serving: sessions a dead daemon left running are closed honestly, never shown as live.
+    await recoverSessions(ledger, logger);
+  } catch (error) {
+    await ledger.close();
+    throw error;
+  }
   const capabilities = new CapabilityService(env);
   for (const problem of capabilities.adapters.problems) logger.warn({ problem }, "adapter manifest problem");
 
@@ -66,6 +125,7 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
     env,
     onTransition: (sessionId, status) => logger.info({ sessionId, status }, "session transition"),
   });
+  const storage = new StorageMonitor(paths.database, () => ledger.events.oldestCreatedAt());
   const services: DaemonServices = {
     identity: {
       pid: process.pid,
@@ -73,13 +133,15 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
       socketPath: paths.socket,
       covenHome: paths.home,
       version: packageVersion(),
+      tcp: tcpConfig,
     },
     ledger,
     capabilities,
     redactor,
     runtime,
     eventFeed: new EventFeed(ledger),
-    storage: new StorageMonitor(paths.database, () => ledger.events.oldestCreatedAt()),
+    storage,
+    maintenance: new LedgerMaintenance(ledger, { retentionDays, storage, logger }),
   };
   const app = await buildHttpApp({ services, transport: "unix", logger });
   try {
@@ -89,22 +151,53 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
     await ledger.close();
     throw error;
   }
+  let tcpApp: FastifyInstance | undefined;
+  if (tcpConfig) {
+    tcpApp = await buildHttpApp({ services, transport: "tcp", logger, tcp: tcpConfig });
+    try {
+      await tcpApp.listen({ host: tcpConfig.host, port: tcpConfig.port });
+    } catch (error) {
+      await app.close();
+      await ledger.close();
+      fs.rmSync(paths.socket, { force: true });
+      throw new Error(`--tcp ${tcpConfig.host}:${tcpConfig.port}: ${(error as Error).message}`);
+    }
+    logger.info({ host: tcpConfig.host, port: tcpConfig.port }, "loopback TCP listener (read-only) serving");
+  }
   logger.info({ socket: paths.socket, pid: process.pid }, "coven daemon serving");
+  // Prunes now (in the background) and hourly; checkpoints a large WAL.
+  services.maintenance.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       // Open event streams end first, so closing the server does not wait on them.
       services.eventFeed.close();
+      await tcpApp?.close();
       await app.close();
       // Harnesses do not outlive a graceful stop: each is killed and its exit recorded before the ledger closes.
       await runtime.shutdown();
+      await services.maintenance.stop();
       await ledger.close();
       fs.rmSync(paths.socket, { force: true });
+      removeDaemonMetadata(paths.daemonJson, process.pid);
+      lock.release();
       logger.info("coven daemon stopped");
-      logger.flush();
+      flushLogs();
     })();
     return closing;
   };
+  // Written only once the daemon answers, atomically, with the startedAt its health reports.
+  try {
+    writeDaemonMetadata(paths.daemonJson, {
+      pid: process.pid,
+      socket: paths.socket,
+      startedAt: services.identity.startedAt,
+      version: services.identity.version,
+    });
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return { paths, services, app, close };
 }

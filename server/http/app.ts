@@ -9,11 +9,14 @@ import type { DaemonServices } from "../services.js";
 import { MAX_BODY_BYTES, sendError } from "./error-reply.js";
 import { registerOpenApiRoute } from "./openapi-route.js";
 import { registerRestRoutes } from "./rest-adapter.js";
+import { registerTcpGuard, type TcpListenerConfig } from "./tcp-guard.js";
 
 export interface HttpAppOptions {
   services: DaemonServices;
   transport: RequestContext["transport"];
   logger?: FastifyBaseLogger;
+  /** For the TCP face: the Host/Origin guard's configuration. */
+  tcp?: TcpListenerConfig;
 }
 
 /** Accepts an empty body as "no body" (a bare POST to /kill) and refuses anything that is not JSON. */
@@ -41,6 +44,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     routerOptions: { maxParamLength: 4096 },
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  if (options.tcp) registerTcpGuard(app, options.tcp);
   app.addHook("onResponse", (request, reply, done) => {
     request.log.info(
       {

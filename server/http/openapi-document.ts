@@ -5,8 +5,8 @@ import { ERROR_STATUS, type ErrorCode, ErrorEnvelopeSchema } from "../../contrac
 import { REST_PREFIX, type RestRoute, restRoutes } from "./rest-adapter.js";
 
 export const OPENAPI_ROUTE = "/openapi.json";
-/** Every route can answer these besides its own codes. */
-const COMMON_ERRORS: ErrorCode[] = ["invalid_request", "payload_too_large", "internal_error"];
+/** Every route can answer these besides its own codes (forbidden: the TCP face's Host/Origin guard). */
+const COMMON_ERRORS: ErrorCode[] = ["invalid_request", "forbidden", "payload_too_large", "internal_error"];
 
 function unwrapObject(schema: ZodType | undefined): ZodObject | undefined {
   let current = schema as unknown as { def: { type: string; innerType?: unknown } } | undefined;

@@ -27,7 +27,16 @@ type QueueItem =
       resolve: (value: unknown) => void;
       reject: (error: unknown) => void;
       bytes: number;
+    }
+  | {
+      type: "exclusive";
+      run: (db: Database.Database) => unknown;
+      resolve: (value: unknown) => void;
+      reject: (error: unknown) => void;
+      bytes: number;
     };
+type ExclusiveItem = Extract<QueueItem, { type: "exclusive" }>;
+type BatchItem = Exclude<QueueItem, ExclusiveItem>;
 
 export interface EventWriterOptions {
   capacityBytes?: number;
@@ -137,6 +146,25 @@ export class EventWriter {
     });
   }
 
+  /**
+   * Queues work that must run outside any transaction (a WAL checkpoint, VACUUM): it runs alone, after
+   * everything accepted before it has committed and before anything accepted after it. A failure rejects
+   * the returned promise only; it is not retried and does not mark the writer failed.
+   */
+  exclusive<T>(run: (db: Database.Database) => T): Promise<T> {
+    this.assertOpen();
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        type: "exclusive",
+        run,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        bytes: 0,
+      });
+      this.schedule();
+    });
+  }
+
   /** Subscribes to committed events (in seq order, after their transaction committed). */
   onCommit(listener: (events: EventRow[]) => void): () => void {
     this.listeners.add(listener);
@@ -232,7 +260,15 @@ export class EventWriter {
       this.resolveDrainWaiters();
       return;
     }
-    const batch = this.queue.slice(0, MAX_BATCH_ITEMS);
+    const head = this.queue[0];
+    if (head?.type === "exclusive") {
+      this.runExclusive(head);
+      return;
+    }
+    // A batch ends before the first exclusive item: that one runs between transactions.
+    const window = this.queue.slice(0, MAX_BATCH_ITEMS);
+    const barrier = window.findIndex((item) => item.type === "exclusive");
+    const batch = (barrier < 0 ? window : window.slice(0, barrier)) as BatchItem[];
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.batchCommitted = [];
@@ -269,7 +305,7 @@ export class EventWriter {
   }
 
   private writeBatch(
-    batch: QueueItem[],
+    batch: BatchItem[],
     outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[],
   ) {
     for (const item of batch) {
@@ -293,6 +329,17 @@ export class EventWriter {
         outcomes.push({ ok: false, error });
       }
     }
+  }
+
+  private runExclusive(item: ExclusiveItem): void {
+    this.queue.shift();
+    try {
+      item.resolve(item.run(this.db));
+    } catch (error) {
+      item.reject(error);
+    }
+    if (this.queue.length > 0) this.schedule();
+    else this.resolveDrainWaiters();
   }
 
   /**

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { openLedgerDatabase } from "./database.js";
+import { DaemonStateRepository } from "./daemon-state.js";
+import { type LedgerMigration, openLedgerDatabase } from "./database.js";
 import { EventRepository } from "./event-repository.js";
 import { EventWriter, type EventWriterOptions } from "./event-writer.js";
 import { SessionRepository } from "./session-repository.js";
@@ -9,19 +10,25 @@ export class Ledger {
   readonly sessions: SessionRepository;
   readonly events: EventRepository;
   readonly writer: EventWriter;
+  readonly state: DaemonStateRepository;
 
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
     writerOptions: EventWriterOptions,
+    /** What opening did to the schema (and where the pre-migration backup is). */
+    readonly migration: LedgerMigration,
   ) {
     this.sessions = new SessionRepository(db);
+    this.state = new DaemonStateRepository(db);
     this.events = new EventRepository(db);
     this.writer = new EventWriter(db, writerOptions);
   }
 
-  static open(path: string, writerOptions: EventWriterOptions = {}): Ledger {
-    return new Ledger(openLedgerDatabase(path), path, writerOptions);
+  /** Opens (creating or migrating) the ledger; see `openLedgerDatabase` for what is refused. */
+  static async open(path: string, writerOptions: EventWriterOptions = {}): Promise<Ledger> {
+    const { db, migration } = await openLedgerDatabase(path);
+    return new Ledger(db, path, writerOptions, migration);
   }
 
   async close(): Promise<void> {

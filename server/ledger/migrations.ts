@@ -49,6 +49,16 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       CREATE INDEX events_by_created ON events (created_at);
     `,
   },
+  {
+    version: 2,
+    description: "daemon_state: small durable facts of the daemon itself (last_prune_at)",
+    sql: `
+      CREATE TABLE daemon_state (
+        key TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

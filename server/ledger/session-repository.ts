@@ -99,6 +99,17 @@ export class SessionRepository {
     this.db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
   }
 
+  /**
+   * Sessions whose id starts with `prefix`, by id, at most `limit`. Ids are `[A-Za-z0-9_-]` (validated before
+   * they get here), which holds no GLOB metacharacter, so the prefix is matched literally and through the index.
+   */
+  findByIdPrefix(prefix: string, limit: number): Session[] {
+    return this.db
+      .prepare<[string, number], SessionRow>("SELECT * FROM sessions WHERE id GLOB ? ORDER BY id LIMIT ?")
+      .all(`${prefix}*`, limit)
+      .map(sessionFromRow);
+  }
+
   /** Newest first: created_at desc, then id desc. Returns one extra row to tell whether a next page exists. */
   page(query: SessionPageQuery): { sessions: Session[]; nextCursor: string | null } {
     const where: string[] = [];

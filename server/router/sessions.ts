@@ -15,6 +15,7 @@ import {
 import { CovenError } from "../errors.js";
 import { buildLogPreview, LOG_PREVIEW_EVENTS } from "../ledger/log-preview.js";
 import { nowIso, type Session, toSessionRecord } from "../ledger/records.js";
+import { sessionArchiveProcedures } from "./session-archive.js";
 import { procedure, router } from "./trpc.js";
 
 const DEFAULT_PAGE = 100;
@@ -182,7 +183,7 @@ export const sessionsRouter = router({
           projectRoot: input.projectRoot,
           cwd: input.projectRoot,
           harness: input.harness,
-          title: input.title ?? "",
+          title: ctx.services.redactor.redact(input.title ?? ""),
           status: "running",
           exitCode: null,
           archivedAt: null,
@@ -259,4 +260,6 @@ export const sessionsRouter = router({
       ledger.sessions.get(input.id);
       return buildLogPreview(ledger.events.tail(input.id, LOG_PREVIEW_EVENTS), redactor);
     }),
+
+  ...sessionArchiveProcedures,
 });

@@ -23,7 +23,7 @@ function capabilityFlags(): CapabilitiesFlags {
     requestAdoptionContracts: [],
     sessionLaunch: true,
     liveEventStream: true,
-    sessionArchive: false,
+    sessionArchive: true,
     terminalResize: true,
     openapi: true,
     trpc: true,
@@ -55,6 +55,7 @@ export const systemProcedures = {
         covenVersion: identity.version,
         capabilities: capabilityFlags(),
         daemon: { pid: identity.pid, startedAt: identity.startedAt, socket: identity.socketPath },
+        tcp: identity.tcp && { ...identity.tcp, readOnly: true as const },
         eventWriter: ledger.writer.status(),
         storage: ctx.services.storage.current(),
       };

@@ -25,7 +25,7 @@ export interface ProcedureMeta {
   errorBodies?: Partial<Record<number, ZodType>>;
   /** Served as server-sent events over REST (subscriptions only). */
   eventStream?: boolean;
-  /** Refused with 403 `forbidden` over the loopback TCP listener: only the socket's owner may use it. */
+  /** Refused with 403 `forbidden` over the loopback TCP listener (every mutation is, too). */
   ownerOnly?: boolean;
 }
 
@@ -79,8 +79,10 @@ export const router = t.router;
  * Every procedure throws CovenErrors; this middleware re-throws them as TRPCErrors whose code carries the same
  * HTTP status, so /trpc answers with the contract's status too.
  */
-export const procedure = t.procedure.use(async ({ ctx, meta, next }) => {
-  if (meta?.ownerOnly && ctx.transport !== "unix") {
+export const procedure = t.procedure.use(async ({ ctx, meta, type, next }) => {
+  // Over TCP (loopback, but reachable by every local user) only reads are served: anything that changes state
+  // or drives a harness belongs to the owner of the socket.
+  if (ctx.transport !== "unix" && (type === "mutation" || meta?.ownerOnly)) {
     const coven = new CovenError("forbidden", "This operation is only available over the Unix socket.");
     throw new TRPCError({ code: "FORBIDDEN", message: coven.message, cause: coven });
   }

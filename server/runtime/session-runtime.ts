@@ -76,7 +76,8 @@ export class SessionRuntime {
       projectRoot,
       cwd,
       harness: adapter.id,
-      title: request.title ?? defaultTitle(request.prompt),
+      // Titles are shown everywhere and often come from the prompt: redacted like everything stored.
+      title: this.options.redactor.redact(request.title ?? defaultTitle(request.prompt)),
       status: "created",
       exitCode: null,
       archivedAt: null,

@@ -31,12 +31,12 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 
 /** Starts the built `coven daemon serve` as a real process on a fresh COVEN_HOME. */
 export async function startDaemon(
-  options: { env?: NodeJS.ProcessEnv; home?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; home?: string; args?: string[] } = {},
 ): Promise<TestDaemon> {
   const home = options.home ?? path.join(tempDir(), "home");
   const socket = path.join(home, "coven.sock");
   let output = "";
-  const child = spawn(process.execPath, [COVEN_BIN, "daemon", "serve"], {
+  const child = spawn(process.execPath, [COVEN_BIN, "daemon", "serve", ...(options.args ?? [])], {
     env: { ...process.env, COVEN_HOME: home, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

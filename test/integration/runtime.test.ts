@@ -78,6 +78,11 @@ async function waitForOutput(sessionId: string, text: string): Promise<void> {
   );
 }
 
+function daemonChildren(): number[] {
+  const result = spawnSync("pgrep", ["-P", String(daemon.process.pid)], { encoding: "utf8" });
+  return result.stdout.split("\n").filter(Boolean).map(Number);
+}
+
 function rowCount(): number {
   const result = spawnSync(
     "sqlite3",
@@ -133,6 +138,23 @@ describe("launch, output, input, exit", () => {
     expect(late.status).toBe(409);
     expect(late.body.error).toMatchObject({ code: "session_not_live", details: { sessionId: id } });
     expect((await api.post<any>(`/api/v1/sessions/${id}/kill`)).body.error.code).toBe("session_not_live");
+
+    // Every transition is in the daemon's log with the session id; every request with its route and status.
+    const logDir = path.join(daemon.home, "logs");
+    await waitFor(() => {
+      const text = fs
+        .readdirSync(logDir)
+        .map((name) => fs.readFileSync(path.join(logDir, name), "utf8"))
+        .join("");
+      return text.includes(`"sessionId":"${id}","status":"completed"`);
+    }, "the transition log line");
+    const logText = fs
+      .readdirSync(logDir)
+      .map((name) => fs.readFileSync(path.join(logDir, name), "utf8"))
+      .join("");
+    expect(logText).toMatch(
+      /"method":"POST","route":"\/api\/v1\/sessions\/:id\/input","status":409,"durationMs":[\d.]+,"code":"session_not_live"/,
+    );
   });
 
   it("uses the non-interactive prefix when asked", async () => {
@@ -203,13 +225,14 @@ describe("launch policy", () => {
       resolved.projectRoot = resolved.projectRoot.replace("ROOT", kit.projectRoot);
     }
     const before = rowCount();
+    const childrenBefore = daemonChildren();
     const response = await launch(resolved);
     expect(response.status).toBe(400);
     expect(response.body.error?.code).toBe("invalid_request");
     expect(response.body.error?.details.field).toBe(field);
     expect(rowCount()).toBe(before);
-    const health = await api.get<any>("/api/v1/health");
-    expect(health.body.eventWriter.queuedEvents).toBe(0);
+    // No harness was started: the daemon has no child it did not have before.
+    expect(daemonChildren().filter((pid) => !childrenBefore.includes(pid))).toEqual([]);
   });
 
   it("names the install hint when the executable is missing", async () => {

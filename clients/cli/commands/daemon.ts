@@ -1,4 +1,94 @@
-import type { Command } from "commander";
+import { fileURLToPath } from "node:url";
+import { type Command, InvalidArgumentError } from "commander";
+import { covenPaths, resolveCovenHome } from "../../../server/daemon/home.js";
+
+/** LSB-style exit codes of `coven daemon status`. */
+const STATUS_EXIT_CODES = { running: 0, stale: 1, stopped: 3 } as const;
+/** `status` could not find out (LSB "unknown"). */
+const STATUS_UNKNOWN_EXIT_CODE = 4;
+
+/** The built CLI entry point, which `start` launches as `node <main.js> daemon serve`. */
+const CLI_ENTRY = fileURLToPath(new URL("../main.js", import.meta.url));
+
+// Loaded only when a command runs, so `coven --help` stays light; none of it pulls in SQLite, fastify or PTYs.
+const loadLifecycle = () => import("../../../server/daemon/lifecycle.js");
+type Lifecycle = Awaited<ReturnType<typeof loadLifecycle>>;
+
+function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new InvalidArgumentError("must be a positive number of seconds");
+  return seconds;
+}
+
+function formatUptime(totalSeconds: number): string {
+  const days = Math.floor(totalSeconds / 86_400);
+  const hours = Math.floor((totalSeconds % 86_400) / 3_600);
+  const minutes = Math.floor((totalSeconds % 3_600) / 60);
+  const seconds = totalSeconds % 60;
+  if (days > 0) return `${days}d ${hours}h`;
+  if (hours > 0) return `${hours}h ${minutes}m`;
+  if (minutes > 0) return `${minutes}m ${seconds}s`;
+  return `${seconds}s`;
+}
+
+function printError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`coven: ${message}\n`);
+  if (error instanceof Error && "logTail" in error && "logFile" in error) {
+    const tail = String(error.logTail);
+    process.stderr.write(
+      tail
+        ? `--- last lines of ${error.logFile} ---\n${tail}\n`
+        : `(the daemon wrote nothing to ${error.logFile})\n`,
+    );
+  }
+}
+
+function printWarnings(warnings: readonly string[]): void {
+  for (const warning of warnings) process.stderr.write(`coven: warning: ${warning}\n`);
+}
+
+async function runStart(lifecycle: Lifecycle, options: { timeout: number; tcp?: string }): Promise<boolean> {
+  const paths = covenPaths(resolveCovenHome());
+  try {
+    const started = await lifecycle.startDaemon(paths, {
+      cliPath: CLI_ENTRY,
+      timeoutMs: options.timeout * 1000,
+      tcp: options.tcp,
+    });
+    process.stdout.write(
+      `coven daemon started: pid ${started.pid}, socket ${started.socket}\n  log: ${started.logFile}\n`,
+    );
+    return true;
+  } catch (error) {
+    printError(error);
+    return false;
+  }
+}
+
+async function runStop(lifecycle: Lifecycle, options: { timeout: number }): Promise<boolean> {
+  const paths = covenPaths(resolveCovenHome());
+  try {
+    const result = await lifecycle.stopDaemon(paths, { timeoutMs: options.timeout * 1000 });
+    printWarnings(result.warnings);
+    if (result.outcome === "not-running") {
+      process.stdout.write(`coven daemon is not running (home ${paths.home}); nothing to stop\n`);
+    } else if (result.forced) {
+      process.stdout.write(
+        `coven daemon stopped: pid ${result.pid} ignored SIGTERM for ${options.timeout} s and was killed (SIGKILL)\n`,
+      );
+    } else {
+      process.stdout.write(`coven daemon stopped (pid ${result.pid})\n`);
+    }
+    if (result.cleaned.length > 0)
+      process.stdout.write(`  removed leftovers: ${result.cleaned.join(", ")}\n`);
+    return true;
+  } catch (error) {
+    printError(error);
+    return false;
+  }
+}
 
 /** `coven daemon …`: running and managing the daemon. Actions import their code only when they run. */
 export function registerDaemonCommands(program: Command): void {
@@ -11,5 +101,84 @@ export function registerDaemonCommands(program: Command): void {
       // Loaded only for this command: other commands never pull the daemon (or SQLite) into the CLI process.
       const { runForeground } = await import("../../../server/daemon/foreground.js");
       await runForeground(options);
+    });
+
+  daemon
+    .command("start")
+    .description("Start the daemon in the background; returns once it answers health")
+    .option("--timeout <seconds>", "how long to wait for the daemon to answer", positiveSeconds, 30)
+    .option("--tcp <host:port>", "also listen on a loopback TCP address (off by default)")
+    .action(async (options: { timeout: number; tcp?: string }) => {
+      if (!(await runStart(await loadLifecycle(), options))) process.exitCode = 1;
+    });
+
+  daemon
+    .command("status")
+    .description("Say whether the daemon is running (exit 0), stale (exit 1) or stopped (exit 3)")
+    .option("--json", "print a JSON object (`state`, `ok`, …)")
+    .action(async (options: { json?: boolean }) => {
+      const { getDaemonStatus } = await loadLifecycle();
+      let status: Awaited<ReturnType<typeof getDaemonStatus>>;
+      try {
+        status = await getDaemonStatus(covenPaths(resolveCovenHome()));
+      } catch (error) {
+        printError(error);
+        process.exitCode = STATUS_UNKNOWN_EXIT_CODE;
+        return;
+      }
+      process.exitCode = STATUS_EXIT_CODES[status.state];
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        return;
+      }
+      printWarnings(status.warnings);
+      switch (status.state) {
+        case "running":
+          process.stdout.write(
+            [
+              "coven daemon: running",
+              `  pid      ${status.pid}`,
+              `  socket   ${status.socket}`,
+              `  uptime   ${formatUptime(status.uptimeSeconds)} (since ${status.startedAt})`,
+              `  api      ${status.apiVersion} (coven ${status.covenVersion})`,
+              "",
+            ].join("\n"),
+          );
+          break;
+        case "stale":
+          process.stdout.write(
+            [
+              `coven daemon: stale: ${status.reason}`,
+              `  leftovers  ${status.leftovers.join(", ")}`,
+              "  `coven daemon start` replaces them; `coven daemon stop` removes them",
+              "",
+            ].join("\n"),
+          );
+          break;
+        case "stopped":
+          process.stdout.write(`coven daemon: stopped (home ${status.home})\n`);
+          break;
+      }
+    });
+
+  daemon
+    .command("stop")
+    .description("Stop the daemon gracefully (SIGTERM, then SIGKILL after the timeout); not running is fine")
+    .option("--timeout <seconds>", "how long to wait for a graceful stop before SIGKILL", positiveSeconds, 15)
+    .action(async (options: { timeout: number }) => {
+      if (!(await runStop(await loadLifecycle(), options))) process.exitCode = 1;
+    });
+
+  daemon
+    .command("restart")
+    .description("Stop the daemon (if running), then start it in the background")
+    .option("--timeout <seconds>", "bound for each of the stop and the start", positiveSeconds)
+    .option("--tcp <host:port>", "also listen on a loopback TCP address (off by default)")
+    .action(async (options: { timeout?: number; tcp?: string }) => {
+      const lifecycle = await loadLifecycle();
+      const stopped = await runStop(lifecycle, { timeout: options.timeout ?? 15 });
+      const started =
+        stopped && (await runStart(lifecycle, { timeout: options.timeout ?? 30, tcp: options.tcp }));
+      if (!started) process.exitCode = 1;
     });
 }

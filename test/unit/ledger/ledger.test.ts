@@ -11,8 +11,8 @@ afterEach(async () => {
   for (const ledger of open.splice(0)) await ledger.close();
 });
 
-function openLedger(options: Parameters<typeof Ledger.open>[1] = {}) {
-  const ledger = Ledger.open(path.join(tempDir(), "coven.sqlite3"), options);
+async function openLedger(options: Parameters<typeof Ledger.open>[1] = {}) {
+  const ledger = await Ledger.open(path.join(tempDir(), "coven.sqlite3"), options);
   open.push(ledger);
   return ledger;
 }
@@ -44,15 +44,15 @@ function session(id: string): Session {
 }
 
 describe("the ledger database", () => {
-  it("uses WAL, foreign keys, and records the schema version", () => {
-    const ledger = openLedger();
+  it("uses WAL, foreign keys, and records the schema version", async () => {
+    const ledger = await openLedger();
     expect(ledger.db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(ledger.db.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(ledger.db.pragma("user_version", { simple: true })).toBe(LATEST_SCHEMA_VERSION);
   });
 
   it("never reuses a seq, not even after the newest event is deleted", async () => {
-    const ledger = openLedger();
+    const ledger = await openLedger();
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
     const first = await ledger.writer.append("s1", "launch", { harness: "codex", cwd: "/p", pid: 1 });
     const second = await ledger.writer.append("s1", "input", { data: "x" });
@@ -62,12 +62,12 @@ describe("the ledger database", () => {
     expect(third.seq).toBeGreaterThan(second.seq);
   });
 
-  it("refuses a database newer than this build and leaves it untouched", () => {
+  it("refuses a database newer than this build and leaves it untouched", async () => {
     const file = path.join(tempDir(), "coven.sqlite3");
     const future = new Database(file);
     future.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     future.close();
-    expect(() => Ledger.open(file)).toThrow(/newer than this build/);
+    await expect(Ledger.open(file)).rejects.toThrow(/newer than this build/);
     const check = new Database(file);
     expect(check.pragma("user_version", { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
     expect(check.prepare("SELECT count(*) AS n FROM sqlite_master").get()).toEqual({ n: 0 });
@@ -77,7 +77,7 @@ describe("the ledger database", () => {
 
 describe("the event writer", () => {
   it("commits in acceptance order, coalesces adjacent output and notifies after commit", async () => {
-    const ledger = openLedger();
+    const ledger = await openLedger();
     const committed: string[] = [];
     ledger.writer.onCommit((events) => committed.push(...events.map((event) => event.kind)));
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
@@ -94,7 +94,7 @@ describe("the event writer", () => {
   });
 
   it("drops output past capacity, counts it, and writes one ordered marker before the next event", async () => {
-    const ledger = openLedger({ capacityBytes: 10 });
+    const ledger = await openLedger({ capacityBytes: 10 });
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
     expect(ledger.writer.appendOutput("s1", "0123456789")).toBe(true);
     expect(ledger.writer.appendOutput("s1", "abc")).toBe(false);
@@ -117,7 +117,7 @@ describe("the event writer", () => {
   });
 
   it("rolls back a failing operation alone", async () => {
-    const ledger = openLedger();
+    const ledger = await openLedger();
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
     const failing = ledger.writer.transact((tx) => {
       tx.appendEvent("s1", "input", { data: "lost" });
@@ -131,7 +131,7 @@ describe("the event writer", () => {
   });
 
   it("redacts lifecycle payloads before they are stored", async () => {
-    const ledger = openLedger({ redactPayload: (payload) => ({ ...payload, data: "[REDACTED]" }) });
+    const ledger = await openLedger({ redactPayload: (payload) => ({ ...payload, data: "[REDACTED]" }) });
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
     await ledger.writer.append("s1", "input", { data: "secret" });
     expect(ledger.events.page("s1", 0, 10).events[0]?.payload_json).toBe('{"data":"[REDACTED]"}');

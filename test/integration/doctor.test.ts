@@ -1,0 +1,117 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RestClient } from "../helpers/api.js";
+import { COVEN_BIN, startDaemon, type TestDaemon, tempDir } from "../helpers/daemon.js";
+import { type FakeHarnessKit, fakeHarnessKit } from "../helpers/harness.js";
+
+let kit: FakeHarnessKit;
+let daemon: TestDaemon;
+
+function coven(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [COVEN_BIN, ...args], {
+    env: { ...process.env, ...kit.env, COVEN_HOME: daemon.home, ...env },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+}
+
+beforeAll(async () => {
+  kit = fakeHarnessKit();
+  daemon = await startDaemon({ env: kit.env });
+});
+
+afterAll(async () => {
+  await daemon.stop();
+});
+
+describe("coven doctor", () => {
+  it("reports node, home, daemon, store, disk and each adapter as JSON", () => {
+    const result = coven(["doctor", "--json"]);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const byName = Object.fromEntries(report.checks.map((check: any) => [check.name, check]));
+    expect(report.ok).toBe(true);
+    expect(byName.node.status).toBe("ok");
+    expect(byName.covenHome).toMatchObject({ status: "ok", data: { mode: "700" } });
+    expect(byName.daemon).toMatchObject({
+      status: "ok",
+      data: { apiVersion: "coven.daemon.v1", pid: daemon.process.pid },
+    });
+    expect(byName.store).toMatchObject({ status: "ok", data: { quickCheck: "ok" } });
+    expect(byName.store.data.schemaVersion).toBe(byName.store.data.supportedSchemaVersion);
+    expect(byName.disk.data.freeDiskBytes).toBeGreaterThan(0);
+    expect(byName["harness:fake-echo"]).toMatchObject({
+      status: "ok",
+      data: { path: path.join(kit.bin, "fake-echo") },
+    });
+    expect(byName["harness:codex"]).toMatchObject({ status: "warn", hint: "npm install -g @openai/codex" });
+  });
+
+  it("fails (exit 1) on an unsafe home and on a broken manifest, and says why", () => {
+    const home = path.join(tempDir(), "open-home");
+    fs.mkdirSync(home);
+    fs.chmodSync(home, 0o777);
+    const broken = path.join(tempDir(), "broken.json");
+    fs.writeFileSync(broken, "{ not json");
+    const result = coven(["doctor", "--json"], { COVEN_HOME: home, COVEN_HARNESS_ADAPTER_MANIFEST: broken });
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout);
+    const failed = report.checks
+      .filter((check: any) => check.status === "fail")
+      .map((check: any) => check.name);
+    expect(failed).toEqual(expect.arrayContaining(["covenHome", "adapterManifest"]));
+    expect(report.ok).toBe(false);
+  });
+
+  it("prints a readable report", () => {
+    const result = coven(["doctor"], { NO_COLOR: "1" });
+    expect(result.stdout).toMatch(/^ok\s+node\s+Node\.js v/m);
+    expect(result.stdout).toContain("No problems found.");
+  });
+});
+
+describe("coven diagnostics bundle", () => {
+  it("writes a redacted archive without prompts or outputs unless asked", async () => {
+    const api = new RestClient(daemon.socket);
+    await api.post("/api/v1/sessions/external", {
+      id: "diag-1",
+      projectRoot: "/tmp",
+      harness: "codex",
+      title: "deploy with AKIAIOSFODNN7EXAMPLE",
+    });
+    await api.close();
+    const out = tempDir();
+    const plain = coven(["diagnostics", "bundle", "--output", path.join(out, "plain.tar.gz")]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout.trim()).toBe(path.join(out, "plain.tar.gz"));
+    expect(fs.statSync(path.join(out, "plain.tar.gz")).mode & 0o777).toBe(0o600);
+    spawnSync("tar", ["-xzf", "plain.tar.gz"], { cwd: out });
+    const files = fs.readdirSync(path.join(out, "coven-diagnostics")).sort();
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "capabilities.json",
+        "daemon-log-recent.jsonl",
+        "doctor.json",
+        "health.json",
+        "status.json",
+      ]),
+    );
+    expect(files).not.toContain("sessions.json");
+    const status = JSON.parse(fs.readFileSync(path.join(out, "coven-diagnostics/status.json"), "utf8"));
+    expect(status.state).toBe("running");
+    const logs = fs.readFileSync(path.join(out, "coven-diagnostics/daemon-log-recent.jsonl"), "utf8");
+    expect(logs).toContain('"route":"/api/v1/sessions/external"');
+
+    const full = coven(["diagnostics", "bundle", "--include-sessions", "-o", path.join(out, "full.tar.gz")]);
+    expect(full.status).toBe(0);
+    fs.rmSync(path.join(out, "coven-diagnostics"), { recursive: true });
+    spawnSync("tar", ["-xzf", "full.tar.gz"], { cwd: out });
+    const sessions = fs.readFileSync(path.join(out, "coven-diagnostics/sessions.json"), "utf8");
+    expect(sessions).toContain("diag-1");
+    // The title was redacted when it was stored, and everything in the bundle is redacted again.
+    expect(sessions).not.toContain("AKIAIOSFODNN7EXAMPLE");
+    expect(sessions).toContain("[REDACTED:aws_access_key_id]");
+  });
+});

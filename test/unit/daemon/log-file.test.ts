@@ -1,0 +1,35 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DailyLogStream, dailyLogFileName } from "../../../server/daemon/log-file.js";
+import { Redactor } from "../../../server/privacy/redactor.js";
+import { tempDir } from "../../helpers/daemon.js";
+
+function finish(stream: DailyLogStream): Promise<void> {
+  return new Promise((resolve) => stream.end(resolve));
+}
+
+describe("the daily log file", () => {
+  it("names files by UTC day", () => {
+    expect(dailyLogFileName(new Date("2026-11-26T23:59:59.000Z"))).toBe("daemon-2026-11-26.log");
+  });
+
+  it("rotates at the day boundary, redacts every line, and keeps files owner-only", async () => {
+    const dir = path.join(tempDir(), "logs");
+    let now = new Date("2026-11-26T23:59:59.000Z");
+    const stream = new DailyLogStream(dir, new Redactor(), () => now);
+    stream.write('{"msg":"first","key":"AKIAIOSFODNN7EXAMPLE"}\n');
+    now = new Date("2026-11-27T00:00:01.000Z");
+    stream.write('{"msg":"second"}\n');
+    await finish(stream);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fs.readdirSync(dir).sort()).toEqual(["daemon-2026-11-26.log", "daemon-2026-11-27.log"]);
+    const first = fs.readFileSync(path.join(dir, "daemon-2026-11-26.log"), "utf8");
+    expect(first).toContain('"msg":"first"');
+    expect(first).not.toContain("AKIAIOSFODNN7EXAMPLE");
+    expect(first).toContain("[REDACTED:aws_access_key_id]");
+    expect(fs.readFileSync(path.join(dir, "daemon-2026-11-27.log"), "utf8")).toBe('{"msg":"second"}\n');
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir, "daemon-2026-11-27.log")).mode & 0o777).toBe(0o600);
+  });
+});
