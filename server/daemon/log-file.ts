@@ -4,6 +4,9 @@ import { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
 import type { Redactor } from "../privacy/redactor.js";
 
+const LOG_BUFFER_BYTES = 8 * 1024;
+const LOG_FLUSH_INTERVAL_MS = 500;
+
 /** `daemon-YYYY-MM-DD.log` for the UTC day of `date`. */
 export function dailyLogFileName(date: Date): string {
   return `daemon-${date.toISOString().slice(0, 10)}.log`;
@@ -18,6 +21,8 @@ export class DailyLogStream extends Writable {
   private day = "";
   private file: ReturnType<typeof pino.destination> | undefined;
 
+  private readonly flushTimer: NodeJS.Timeout;
+
   constructor(
     private readonly directory: string,
     private readonly redactor: Redactor,
@@ -25,6 +30,15 @@ export class DailyLogStream extends Writable {
   ) {
     super({ decodeStrings: false });
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+    this.flushTimer = setInterval(() => this.flushBuffered(), LOG_FLUSH_INTERVAL_MS).unref();
+  }
+
+  private flushBuffered(): void {
+    try {
+      this.file?.flush();
+    } catch {
+      // a write is in flight; the next tick flushes
+    }
   }
 
   get currentPath(): string {
@@ -47,6 +61,9 @@ export class DailyLogStream extends Writable {
         append: true,
         sync: false,
         mode: 0o600,
+        // Lines are buffered and written in batches (a write per request line would cost a syscall each); the
+        // timer below bounds how long a line can wait.
+        minLength: LOG_BUFFER_BYTES,
       });
     }
     this.file?.write(this.redactor.redact(String(chunk)));
@@ -63,6 +80,7 @@ export class DailyLogStream extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    clearInterval(this.flushTimer);
     this.flushSync();
     this.file?.end();
     callback();
