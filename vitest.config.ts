@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The reliability suite (crash loops, fuzzing, load) has its own config: `npm run test:reliability`.
+    exclude: ["test/reliability/**", "**/node_modules/**"],
     // Integration tests spawn real daemons, PTYs and SQLite files; two cores are shared.
     pool: "forks",
     maxWorkers: 2,

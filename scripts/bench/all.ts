@@ -1,3 +1,4 @@
+import { benchCliStartup } from "./cli-startup.js";
 import { benchHealth } from "./health.js";
 import { benchLaunchLatency } from "./launch-latency.js";
 import { benchStreamLatency } from "./stream-latency.js";
@@ -68,6 +69,18 @@ const scenarios: Scenario[] = [
       baseline: `p50 ${result.baselineP50Ms.toFixed(2)} ms, p99 ${result.baselineP99Ms.toFixed(2)} ms (raw node-pty)`,
       comparison: `p50 ${signed(result.p50Ms - result.baselineP50Ms, 2)} ms, p99 ${signed(result.p99Ms - result.baselineP99Ms, 2)} ms`,
       target: `p50 ≤ ${result.targetP50Ms} ms, p99 ≤ ${result.targetP99Ms} ms`,
+    }),
+  },
+  {
+    name: "CLI cold start",
+    run: benchCliStartup,
+    row: (result: Awaited<ReturnType<typeof benchCliStartup>>) => ({
+      measured:
+        `--version ${result.versionMs.toFixed(0)} ms, ` +
+        `sessions (${result.sessions}) ${result.sessionsMs.toFixed(0)} ms`,
+      baseline: `node -e 0 ${result.nodeMs.toFixed(0)} ms`,
+      comparison: `${result.versionRatio.toFixed(2)}×, ${result.sessionsRatio.toFixed(2)}×`,
+      target: `≤ ${result.versionTarget}×, ≤ ${result.sessionsTarget}×`,
     }),
   },
 ];

@@ -241,6 +241,20 @@ describe("kill, archive, summon, sacrifice", () => {
     expect(gone.body.error.code).toBe("session_not_found");
   });
 
+  it("kill waits until the session ended, so an archive right after it is accepted", async () => {
+    const record = await launchDetached("fake-stubborn");
+    await waitFor(
+      async () => (await runCli(["events", record.id], cli)).stdout.includes("stubborn ready"),
+      "ready",
+    );
+    // fake-stubborn ignores SIGTERM: only the daemon's SIGKILL escalation ends it.
+    const kill = await runCli(["kill", record.id.slice(0, 8)], cli);
+    expect(kill.code).toBe(0);
+    expect(kill.stdout).toContain(`Stopped session ${record.id}: killed.`);
+    const archive = await runCli(["archive", record.id.slice(0, 8)], cli);
+    expect(archive.code).toBe(0);
+  });
+
   it("prints readable confirmations", async () => {
     const record = await launchDetached("fake-echo", "quick");
     await waitForListedStatus(record.id, "completed");

@@ -1,7 +1,5 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { daemonLogFile } from "../../../server/daemon/daemon-log.js";
-import { covenPaths, resolveCovenHome } from "../../../server/daemon/home.js";
 
 /** An environment setting naming operator files, as the daemon would resolve it from this working directory. */
 interface PathSetting {
@@ -17,6 +15,8 @@ async function resolvedPaths(env: NodeJS.ProcessEnv = process.env) {
   const { ADAPTER_DIRS_ENV, ADAPTER_MANIFEST_ENV } = await import(
     "../../../server/runtime/adapters/manifest.js"
   );
+  const { covenPaths, resolveCovenHome } = await import("../../../server/daemon/home.js");
+  const { daemonLogFile } = await import("../../../server/daemon/daemon-log.js");
   const home = resolveCovenHome(env);
   const paths = covenPaths(home);
   const manifest = env[ADAPTER_MANIFEST_ENV];

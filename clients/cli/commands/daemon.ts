@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
-import { covenPaths, resolveCovenHome } from "../../../server/daemon/home.js";
 
 /** LSB-style exit codes of `coven daemon status`. */
 const STATUS_EXIT_CODES = { running: 0, stale: 1, stopped: 3 } as const;
@@ -45,12 +44,18 @@ function printError(error: unknown): void {
   }
 }
 
+/** This home's paths; the daemon-side module is loaded only by the commands that manage the daemon. */
+async function homePaths() {
+  const { covenPaths, resolveCovenHome } = await import("../../../server/daemon/home.js");
+  return covenPaths(resolveCovenHome());
+}
+
 function printWarnings(warnings: readonly string[]): void {
   for (const warning of warnings) process.stderr.write(`coven: warning: ${warning}\n`);
 }
 
 async function runStart(lifecycle: Lifecycle, options: { timeout: number; tcp?: string }): Promise<boolean> {
-  const paths = covenPaths(resolveCovenHome());
+  const paths = await homePaths();
   try {
     const started = await lifecycle.startDaemon(paths, {
       cliPath: CLI_ENTRY,
@@ -68,7 +73,7 @@ async function runStart(lifecycle: Lifecycle, options: { timeout: number; tcp?: 
 }
 
 async function runStop(lifecycle: Lifecycle, options: { timeout: number }): Promise<boolean> {
-  const paths = covenPaths(resolveCovenHome());
+  const paths = await homePaths();
   try {
     const result = await lifecycle.stopDaemon(paths, { timeoutMs: options.timeout * 1000 });
     printWarnings(result.warnings);
@@ -120,7 +125,7 @@ export function registerDaemonCommands(program: Command): void {
       const { getDaemonStatus } = await loadLifecycle();
       let status: Awaited<ReturnType<typeof getDaemonStatus>>;
       try {
-        status = await getDaemonStatus(covenPaths(resolveCovenHome()));
+        status = await getDaemonStatus(await homePaths());
       } catch (error) {
         printError(error);
         process.exitCode = STATUS_UNKNOWN_EXIT_CODE;

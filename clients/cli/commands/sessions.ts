@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { SessionRecord } from "../../core/client.js";
+import type { CovenClient, SessionRecord } from "../../core/client.js";
 import { type ActionIo, UsageError, withClient } from "../action.js";
 import {
   type Palette,
@@ -12,6 +12,24 @@ import {
 } from "../ui/format.js";
 
 const DEFAULT_LIST_LIMIT = 50;
+/** Beyond the daemon's SIGTERM → SIGKILL grace period (3 s by default). */
+const KILL_WAIT_MS = 15_000;
+
+/** Polls the record until the session is terminal (the answer), or undefined after `timeoutMs`. */
+async function waitUntilEnded(
+  client: CovenClient,
+  id: string,
+  timeoutMs: number,
+): Promise<SessionRecord | undefined> {
+  const { isTerminalStatus } = await import("../../core/client.js");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await client.getSession(id);
+    if (isTerminalStatus(record.status)) return record;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 export function parsePositiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a positive integer");
@@ -131,15 +149,27 @@ export function registerSessionCommands(program: Command): void {
 
   program
     .command("kill")
-    .description("Stop a running session (SIGTERM to its process group, SIGKILL after a grace period)")
+    .description(
+      "Stop a running session (SIGTERM to its process group, SIGKILL after a grace period) and wait until it ended",
+    )
     .argument("<id>", "session id or unique prefix")
+    .option("--no-wait", "return as soon as the daemon accepted the kill")
     .option("--json", "print the API's answer")
-    .action((id: string, options: { json?: boolean }) =>
+    .action((id: string, options: { wait: boolean; json?: boolean }) =>
       withClient(options, async (client, io) => {
         const record = await client.resolveSession(id);
         const answer = await client.kill(record.id);
+        const ended = options.wait ? await waitUntilEnded(client, record.id, KILL_WAIT_MS) : undefined;
         if (io.json) io.printJson(answer);
-        else io.out(`Stopping session ${io.colors.bold(record.id)} (${record.harness}).`);
+        else if (!options.wait) io.out(`Stopping session ${io.colors.bold(record.id)} (${record.harness}).`);
+        else if (ended)
+          io.out(`Stopped session ${io.colors.bold(record.id)}: ${paintStatus(ended.status, io.colors)}.`);
+        if (options.wait && !ended) {
+          io.err(
+            `coven: session ${record.id} was asked to stop but is still running after ${KILL_WAIT_MS / 1000} s.`,
+          );
+          return 1;
+        }
         return 0;
       }),
     );
