@@ -40,6 +40,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     bodyLimit: MAX_BODY_BYTES,
     // One line per request is written by the onResponse hook below, with the contract's error code.
     logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger: the request line below carries method and route itself, and a child logger
+    // per request is measurable on the health round-trip.
+    childLoggerFactory: (logger) => logger,
     // Requests from tRPC batch links put several procedure names in one path segment.
     routerOptions: { maxParamLength: 4096 },
   });

@@ -1,4 +1,4 @@
-import { type AnyTRPCProcedure, isTrackedEnvelope } from "@trpc/server";
+import { type AnyTRPCProcedure, callTRPCProcedure, isTrackedEnvelope } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodType } from "zod";
 import { CovenError } from "../errors.js";
@@ -123,14 +123,6 @@ function requestInput(route: RestRoute, request: FastifyRequest): unknown {
   return fields;
 }
 
-type Callable = (input: unknown) => Promise<unknown>;
-
-function resolveCaller(caller: unknown, procedurePath: string): Callable {
-  let target = caller as Record<string, unknown>;
-  for (const part of procedurePath.split(".")) target = target[part] as Record<string, unknown>;
-  return target as unknown as Callable;
-}
-
 /**
  * The generic REST adapter: one fastify route per REST face in the procedures' metadata, each calling the
  * procedure through a server-side caller, so input parsing, output validation and errors are the procedure's own.
@@ -140,7 +132,6 @@ export function registerRestRoutes(
   services: DaemonServices,
   transport: RequestContext["transport"],
 ): void {
-  const createCaller = appRouter.createCaller;
   for (const route of restRoutes()) {
     if (route.meta.eventStream) {
       registerEventStreamRoute(app, route, services, transport);
@@ -151,16 +142,24 @@ export function registerRestRoutes(
       url: fastifyPath(route.face.path),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         let status = route.face.status;
-        const allowed = new Set([route.face.status, ...(route.face.otherStatuses ?? [])]);
         const ctx: RequestContext = {
           services,
           transport,
           setStatus: (next) => {
-            if (allowed.has(next)) status = next;
+            if (next === route.face.status || route.face.otherStatuses?.includes(next)) status = next;
           },
         };
         const input = requestInput(route, request);
-        const result = await resolveCaller(createCaller(ctx), route.procedurePath)(input);
+        // The same call tRPC's own handler makes: middleware, input parsing and output validation included.
+        const result = await callTRPCProcedure({
+          router: appRouter,
+          path: route.procedurePath,
+          type: route.procedure._def.type,
+          ctx,
+          getRawInput: async () => input,
+          signal: undefined,
+          batchIndex: 0,
+        });
         reply.code(status).send(result);
       },
     });
@@ -183,8 +182,15 @@ function registerEventStreamRoute(
     request.raw.once("close", () => abort.abort());
     const ctx: RequestContext = { services, transport, setStatus: () => {} };
     const input = requestInput(route, request);
-    const caller = appRouter.createCaller(ctx, { signal: abort.signal });
-    const source = (await resolveCaller(caller, route.procedurePath)(input)) as AsyncIterable<unknown>;
+    const source = (await callTRPCProcedure({
+      router: appRouter,
+      path: route.procedurePath,
+      type: "subscription",
+      ctx,
+      getRawInput: async () => input,
+      signal: abort.signal,
+      batchIndex: 0,
+    })) as AsyncIterable<unknown>;
     reply.sse(
       (async function* () {
         for await (const value of source) {
