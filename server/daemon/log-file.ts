@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
 import type { Redactor } from "../privacy/redactor.js";
 
 const LOG_BUFFER_BYTES = 8 * 1024;
 const LOG_FLUSH_INTERVAL_MS = 500;
+
+type SonicBoom = ReturnType<typeof pino.destination>;
 
 /** `daemon-YYYY-MM-DD.log` for the UTC day of `date`. */
 export function dailyLogFileName(date: Date): string {
@@ -13,77 +14,74 @@ export function dailyLogFileName(date: Date): string {
 }
 
 /**
- * The daemon's structured log: one JSON line per record, appended (asynchronously) to
- * `$COVEN_HOME/logs/daemon-YYYY-MM-DD.log`, a new file each UTC day, each line passed through the redactor so
- * nothing secret-shaped reaches the disk, whatever a log call was given.
+ * The daemon's structured log: one JSON line per record, appended to `$COVEN_HOME/logs/daemon-YYYY-MM-DD.log`,
+ * a new file each UTC day, each line passed through the redactor so nothing secret-shaped reaches the disk,
+ * whatever a log call was given. A plain pino destination (an object with `write`): every request logs a line,
+ * so this path stays short; lines are buffered and written in batches, at most LOG_FLUSH_INTERVAL_MS late.
  */
-export class DailyLogStream extends Writable {
+export class DailyLogDestination {
   private day = "";
-  private file: ReturnType<typeof pino.destination> | undefined;
-
+  private file: SonicBoom | undefined;
   private readonly flushTimer: NodeJS.Timeout;
 
   constructor(
     private readonly directory: string,
     private readonly redactor: Redactor,
     private readonly now: () => Date = () => new Date(),
+    /** Another destination that gets the same (redacted) lines: stdout under a supervisor. */
+    private readonly also?: SonicBoom,
   ) {
-    super({ decodeStrings: false });
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     this.flushTimer = setInterval(() => this.flushBuffered(), LOG_FLUSH_INTERVAL_MS).unref();
   }
 
-  private flushBuffered(): void {
-    try {
-      this.file?.flush();
-    } catch {
-      // a write is in flight; the next tick flushes
-    }
-  }
-
-  get currentPath(): string {
-    return path.join(this.directory, dailyLogFileName(this.now()));
-  }
-
-  override _write(
-    chunk: string | Buffer,
-    _encoding: BufferEncoding,
-    callback: (error?: Error | null) => void,
-  ): void {
+  write(line: string): boolean {
     const name = dailyLogFileName(this.now());
-    if (name !== this.day) {
-      this.file?.end();
-      this.day = name;
-      // Owner-only like everything under COVEN_HOME (the daemon's umask is 077 too).
-      this.file = pino.destination({
-        dest: path.join(this.directory, name),
-        mkdir: true,
-        append: true,
-        sync: false,
-        mode: 0o600,
-        // Lines are buffered and written in batches (a write per request line would cost a syscall each); the
-        // timer below bounds how long a line can wait.
-        minLength: LOG_BUFFER_BYTES,
-      });
-    }
-    this.file?.write(this.redactor.redact(String(chunk)));
-    callback();
+    if (name !== this.day) this.rotate(name);
+    const redacted = this.redactor.redact(line);
+    this.also?.write(redacted);
+    return (this.file as SonicBoom).write(redacted);
   }
 
   /** Writes out everything buffered (at shutdown). */
   flushSync(): void {
-    try {
-      this.file?.flushSync();
-    } catch {
-      // nothing was pending
+    for (const destination of [this.file, this.also]) {
+      try {
+        destination?.flushSync();
+      } catch {
+        // nothing pending, or stdout is closed
+      }
     }
   }
 
-  override _final(callback: (error?: Error | null) => void): void {
+  end(): void {
     clearInterval(this.flushTimer);
     this.flushSync();
     this.file?.end();
-    callback();
+  }
+
+  private rotate(name: string): void {
+    this.file?.end();
+    this.day = name;
+    this.file = pino.destination({
+      dest: path.join(this.directory, name),
+      mkdir: true,
+      append: true,
+      sync: false,
+      // Owner-only like everything under COVEN_HOME (the daemon's umask is 077 too).
+      mode: 0o600,
+      minLength: LOG_BUFFER_BYTES,
+    });
+  }
+
+  private flushBuffered(): void {
+    for (const destination of [this.file, this.also]) {
+      try {
+        destination?.flush();
+      } catch {
+        // a write is in flight; the next tick flushes
+      }
+    }
   }
 }
 
@@ -102,20 +100,11 @@ export function createDaemonLogger(
   redactor: Redactor,
   env: NodeJS.ProcessEnv,
 ): DaemonLogger {
-  const file = new DailyLogStream(logsDirectory, redactor);
-  const streams: pino.StreamEntry[] = [{ stream: file }];
-  const stdout = env.COVEN_LOG_STDOUT !== "0" ? pino.destination({ dest: 1, sync: false }) : undefined;
-  if (stdout) streams.push({ stream: stdout });
-  const logger = pino({ name: "coven", level: env.COVEN_LOG_LEVEL ?? "info" }, pino.multistream(streams));
-  return {
-    logger,
-    flush() {
-      file.flushSync();
-      try {
-        stdout?.flushSync();
-      } catch {
-        // stdout may be closed
-      }
-    },
-  };
+  const stdout =
+    env.COVEN_LOG_STDOUT !== "0"
+      ? pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES })
+      : undefined;
+  const destination = new DailyLogDestination(logsDirectory, redactor, () => new Date(), stdout);
+  const logger = pino({ name: "coven", level: env.COVEN_LOG_LEVEL ?? "info" }, destination);
+  return { logger, flush: () => destination.flushSync() };
 }

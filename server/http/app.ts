@@ -6,7 +6,7 @@ import { CovenError } from "../errors.js";
 import { appRouter } from "../router/index.js";
 import type { RequestContext } from "../router/trpc.js";
 import type { DaemonServices } from "../services.js";
-import { MAX_BODY_BYTES, sendError } from "./error-reply.js";
+import { MAX_BODY_BYTES, replyToClientError, sendError } from "./error-reply.js";
 import { registerOpenApiRoute } from "./openapi-route.js";
 import { registerRestRoutes } from "./rest-adapter.js";
 import { registerTcpGuard, type TcpListenerConfig } from "./tcp-guard.js";
@@ -45,6 +45,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     childLoggerFactory: (logger) => logger,
     // Requests from tRPC batch links put several procedure names in one path segment.
     routerOptions: { maxParamLength: 4096 },
+    // The router's refusals (a malformed percent-escape, an over-long segment) get the envelope like any failure,
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    // and so do requests Node's HTTP parser refuses before fastify sees them (headers over its size limit).
+    clientErrorHandler: replyToClientError,
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   if (options.tcp) registerTcpGuard(app, options.tcp);

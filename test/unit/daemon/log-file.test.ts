@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DailyLogStream, dailyLogFileName } from "../../../server/daemon/log-file.js";
+import { DailyLogDestination, dailyLogFileName } from "../../../server/daemon/log-file.js";
 import { Redactor } from "../../../server/privacy/redactor.js";
 import { tempDir } from "../../helpers/daemon.js";
 
-function finish(stream: DailyLogStream): Promise<void> {
-  return new Promise((resolve) => stream.end(resolve));
+function finish(destination: DailyLogDestination): Promise<void> {
+  destination.end();
+  return new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe("the daily log file", () => {
@@ -17,12 +18,11 @@ describe("the daily log file", () => {
   it("rotates at the day boundary, redacts every line, and keeps files owner-only", async () => {
     const dir = path.join(tempDir(), "logs");
     let now = new Date("2026-11-26T23:59:59.000Z");
-    const stream = new DailyLogStream(dir, new Redactor(), () => now);
+    const stream = new DailyLogDestination(dir, new Redactor(), () => now);
     stream.write('{"msg":"first","key":"AKIAIOSFODNN7EXAMPLE"}\n');
     now = new Date("2026-11-27T00:00:01.000Z");
     stream.write('{"msg":"second"}\n');
     await finish(stream);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(fs.readdirSync(dir).sort()).toEqual(["daemon-2026-11-26.log", "daemon-2026-11-27.log"]);
     const first = fs.readFileSync(path.join(dir, "daemon-2026-11-26.log"), "utf8");
     expect(first).toContain('"msg":"first"');
