@@ -52,7 +52,9 @@ const cursorFields = {
     .min(1)
     .max(MAX_EVENT_PAGE)
     .optional()
-    .meta({ description: "1-1000 (default 1000)" }),
+    .meta({
+      description: "1-1000 (default 1000); a page also ends once it holds 4 MiB of payload (hasMore)",
+    }),
 };
 
 export const EventQuerySchema = z.strictObject({ sessionId: IdSchema, ...cursorFields });

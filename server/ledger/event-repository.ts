@@ -2,6 +2,29 @@ import type Database from "better-sqlite3";
 import type { EventPage } from "../../contract/events.js";
 import type { EventRow } from "./records.js";
 
+/** Payload bytes after which an event page is cut (the page still holds at least one event). */
+export const MAX_PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+/** Reads rows until `limit` or the byte budget; stops the SQLite cursor early instead of loading the rest. */
+function cutPage(rows: IterableIterator<EventRow>, limit: number): EventPage {
+  const events: EventRow[] = [];
+  let bytes = 0;
+  let hasMore = false;
+  for (const row of rows) {
+    if (
+      events.length === limit ||
+      (events.length > 0 && bytes + row.payload_json.length > MAX_PAGE_PAYLOAD_BYTES)
+    ) {
+      hasMore = true;
+      break;
+    }
+    events.push(row);
+    bytes += row.payload_json.length;
+  }
+  const last = events.at(-1);
+  return { events, nextCursor: last ? { afterSeq: last.seq } : null, hasMore };
+}
+
 /** Read side of the append-only event log. Appends happen only in the EventWriter. */
 export class EventRepository {
   private readonly pageStmt: Database.Statement<[string, number, number], EventRow>;
@@ -26,22 +49,18 @@ export class EventRepository {
     this.oldestStmt = db.prepare("SELECT created_at FROM events ORDER BY seq LIMIT 1");
   }
 
-  /** One page after `afterSeq`; `hasMore` is true when the limit cut the page. */
+  /**
+   * One page after `afterSeq`. The page ends at `limit` events or once it holds MAX_PAGE_PAYLOAD_BYTES of
+   * payload, whichever comes first (a page of 1,000 coalesced output events would otherwise be tens of MiB);
+   * `hasMore` says a page was cut either way, and `nextCursor` continues it.
+   */
   page(sessionId: string, afterSeq: number, limit: number): EventPage {
-    const rows = this.pageStmt.all(sessionId, afterSeq, limit + 1);
-    const hasMore = rows.length > limit;
-    const events = hasMore ? rows.slice(0, limit) : rows;
-    const last = events.at(-1);
-    return { events, nextCursor: last ? { afterSeq: last.seq } : null, hasMore };
+    return cutPage(this.pageStmt.iterate(sessionId, afterSeq, limit + 1), limit);
   }
 
   /** One page of the whole ledger after `afterSeq`, every session interleaved in seq order. */
   pageAll(afterSeq: number, limit: number): EventPage {
-    const rows = this.pageAllStmt.all(afterSeq, limit + 1);
-    const hasMore = rows.length > limit;
-    const events = hasMore ? rows.slice(0, limit) : rows;
-    const last = events.at(-1);
-    return { events, nextCursor: last ? { afterSeq: last.seq } : null, hasMore };
+    return cutPage(this.pageAllStmt.iterate(afterSeq, limit + 1), limit);
   }
 
   findById(eventId: string): { seq: number; sessionId: string } | undefined {

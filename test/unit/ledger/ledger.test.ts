@@ -1,6 +1,7 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_PAGE_PAYLOAD_BYTES } from "../../../server/ledger/event-repository.js";
 import { Ledger } from "../../../server/ledger/ledger.js";
 import { LATEST_SCHEMA_VERSION } from "../../../server/ledger/migrations.js";
 import { nowIso, type Session } from "../../../server/ledger/records.js";
@@ -135,5 +136,25 @@ describe("the event writer", () => {
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
     await ledger.writer.append("s1", "input", { data: "secret" });
     expect(ledger.events.page("s1", 0, 10).events[0]?.payload_json).toBe('{"data":"[REDACTED]"}');
+  });
+});
+
+describe("event pages", () => {
+  it("end at 4 MiB of payload before the limit, and the cursor continues them without loss", async () => {
+    const ledger = await openLedger();
+    await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
+    const chunk = "y".repeat(16 * 1024);
+    for (let i = 0; i < 300; i += 1) {
+      ledger.writer.appendOutput("s1", chunk);
+      await ledger.writer.flush();
+    }
+    const first = ledger.events.page("s1", 0, 1000);
+    expect(first.hasMore).toBe(true);
+    expect(first.events.length).toBeLessThan(300);
+    const payload = first.events.reduce((sum, event) => sum + event.payload_json.length, 0);
+    expect(payload).toBeLessThanOrEqual(MAX_PAGE_PAYLOAD_BYTES);
+    const rest = ledger.events.page("s1", first.nextCursor!.afterSeq, 1000);
+    expect(rest.hasMore).toBe(false);
+    expect(first.events.length + rest.events.length).toBe(300);
   });
 });
