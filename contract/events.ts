@@ -46,15 +46,9 @@ const cursorFields = {
     .optional()
     .meta({ description: "return events with seq greater than this" }),
   afterEventId: IdSchema.optional().meta({ description: "return events after the event with this id" }),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_EVENT_PAGE)
-    .optional()
-    .meta({
-      description: "1-1000 (default 1000); a page also ends once it holds 4 MiB of payload (hasMore)",
-    }),
+  limit: z.number().int().min(1).max(MAX_EVENT_PAGE).optional().meta({
+    description: "1-1000 (default 1000); a page also ends once it holds 4 MiB of payload (hasMore)",
+  }),
 };
 
 export const EventQuerySchema = z.strictObject({ sessionId: IdSchema, ...cursorFields });
