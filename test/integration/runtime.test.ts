@@ -141,20 +141,19 @@ describe("launch, output, input, exit", () => {
 
     // Every transition is in the daemon's log with the session id; every request with its route and status.
     const logDir = path.join(daemon.home, "logs");
-    await waitFor(() => {
-      const text = fs
+    const readLog = () =>
+      fs
         .readdirSync(logDir)
         .map((name) => fs.readFileSync(path.join(logDir, name), "utf8"))
         .join("");
-      return text.includes(`"sessionId":"${id}","status":"completed"`);
-    }, "the transition log line");
-    const logText = fs
-      .readdirSync(logDir)
-      .map((name) => fs.readFileSync(path.join(logDir, name), "utf8"))
-      .join("");
-    expect(logText).toMatch(
-      /"method":"POST","route":"\/api\/v1\/sessions\/:id\/input","status":409,"durationMs":[\d.]+,"code":"session_not_live"/,
+    const requestLine =
+      /"method":"POST","route":"\/api\/v1\/sessions\/:id\/input","status":409,"durationMs":[\d.]+,"code":"session_not_live"/;
+    // The log is written in buffered batches, at most half a second late.
+    await waitFor(
+      () => readLog().includes(`"sessionId":"${id}","status":"completed"`) && requestLine.test(readLog()),
+      "the transition and request log lines",
     );
+    expect(readLog()).toMatch(requestLine);
   });
 
   it("uses the non-interactive prefix when asked", async () => {
