@@ -4,6 +4,12 @@ import { Redactor } from "../../../server/privacy/redactor.js";
 import { StreamRedactor } from "../../../server/privacy/stream-redactor.js";
 import * as S from "./secret-samples.js";
 
+/**
+ * Fixed so CI is repeatable; set FC_SEED to explore other inputs (a failing seed is printed by fast-check and
+ * becomes a regression case).
+ */
+const PROPERTY_SEED = Number(process.env.FC_SEED ?? 20261126);
+
 const redactor = new Redactor();
 
 /** Pushes each chunk, then flushes; returns every emitted piece (the last one from the flush). */
@@ -251,7 +257,7 @@ describe("StreamRedactor: property", () => {
         expect(emitted).toBe(redactor.redact(text));
         for (const fragment of fragments) expect(emitted).not.toContain(fragment);
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: PROPERTY_SEED },
     );
   });
 
@@ -262,7 +268,7 @@ describe("StreamRedactor: property", () => {
         expect(emitted).toBe(redactor.redact(text));
         for (const fragment of fragments) expect(emitted).not.toContain(fragment);
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: PROPERTY_SEED },
     );
   });
 });
@@ -310,7 +316,7 @@ describe("StreamRedactor: property on hostile input", () => {
           expect(stream(splitAt(text, cuts)).join("")).toBe(redactor.redact(text));
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 2000, seed: PROPERTY_SEED },
     );
   });
 });
