@@ -1,6 +1,8 @@
 import { benchCliStartup } from "./cli-startup.js";
+import { benchConcurrency } from "./concurrency.js";
 import { benchHealth } from "./health.js";
 import { benchLaunchLatency } from "./launch-latency.js";
+import { benchLedgerQueries } from "./ledger-queries.js";
 import { benchStreamLatency } from "./stream-latency.js";
 import { benchThroughput } from "./throughput.js";
 
@@ -69,6 +71,34 @@ const scenarios: Scenario[] = [
       baseline: `p50 ${result.baselineP50Ms.toFixed(2)} ms, p99 ${result.baselineP99Ms.toFixed(2)} ms (raw node-pty)`,
       comparison: `p50 ${signed(result.p50Ms - result.baselineP50Ms, 2)} ms, p99 ${signed(result.p99Ms - result.baselineP99Ms, 2)} ms`,
       target: `p50 ≤ ${result.targetP50Ms} ms, p99 ≤ ${result.targetP99Ms} ms`,
+    }),
+  },
+  {
+    name: "ledger pages",
+    run: benchLedgerQueries,
+    row: (result: Awaited<ReturnType<typeof benchLedgerQueries>>) => ({
+      measured:
+        `events 1,000 of ${result.events}: ${result.eventPageMs.toFixed(2)} ms; ` +
+        `sessions 100 of ${result.sessions}: ${result.sessionPageMs.toFixed(2)} ms`,
+      baseline: `raw better-sqlite3: ${result.rawEventPageMs.toFixed(2)} ms; ${result.rawSessionPageMs.toFixed(2)} ms`,
+      comparison: `${result.eventPageRatio.toFixed(2)}×, ${result.sessionPageRatio.toFixed(2)}×`,
+      target: `≤ ${result.target}×`,
+    }),
+  },
+  {
+    name: "concurrent chatty sessions",
+    run: benchConcurrency,
+    row: (result: Awaited<ReturnType<typeof benchConcurrency>>) => ({
+      measured: result.levels
+        .map(
+          (level) =>
+            `${level.sessions}: p95 ${level.launchToFirstOutputP95Ms.toFixed(0)} ms, lost ${level.lifecycleLost}` +
+            `${level.writerFailed ? ", writer FAILED" : ""}`,
+        )
+        .join("; "),
+      baseline: "—",
+      comparison: `${result.seconds} s each`,
+      target: "writer never failed, 0 lifecycle lost",
     }),
   },
   {

@@ -39,8 +39,9 @@ async function waitForHttp(socketPath: string, urlPath: string): Promise<void> {
 /** A real daemon (`coven daemon serve`) on a fresh temporary COVEN_HOME. */
 export async function startBenchDaemon(
   env: NodeJS.ProcessEnv = {},
+  existingHome?: string,
 ): Promise<{ child: ChildProcess; socket: string; home: string }> {
-  const home = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "coven-bench-")), "home");
+  const home = existingHome ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "coven-bench-")), "home");
   const profile = process.env.BENCH_CPU_PROF
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];

@@ -241,8 +241,8 @@ export class EventWriter {
     };
     this.pending = {
       delayMs,
-      timer:
-        delayMs > 0 ? setTimeout(run, delayMs).unref() : (setImmediate(run) as unknown as NodeJS.Timeout),
+      // Not unref'd: queued work keeps even a short-lived process (the CLI's offline mode) alive until written.
+      timer: delayMs > 0 ? setTimeout(run, delayMs) : (setImmediate(run) as unknown as NodeJS.Timeout),
     };
   }
 
