@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_PAGE_PAYLOAD_BYTES } from "../../../server/ledger/event-repository.js";
 import { Ledger } from "../../../server/ledger/ledger.js";
 import { LATEST_SCHEMA_VERSION } from "../../../server/ledger/migrations.js";
-import { nowIso, type Session } from "../../../server/ledger/records.js";
 import { tempDir } from "../../helpers/daemon.js";
+import { newSession } from "../../helpers/ledger-sessions.js";
 
 const open: Ledger[] = [];
 afterEach(async () => {
@@ -18,30 +18,9 @@ async function openLedger(options: Parameters<typeof Ledger.open>[1] = {}) {
   return ledger;
 }
 
-function session(id: string): Session {
-  const now = nowIso();
-  return {
-    id,
-    projectRoot: "/p",
-    cwd: "/p",
-    harness: "codex",
-    title: id,
-    status: "running",
-    exitCode: null,
-    archivedAt: null,
-    createdAt: now,
-    updatedAt: now,
-    conversationId: null,
-    familiarId: null,
-    executionBinding: null,
-    labels: [],
-    visibility: "private",
-    external: false,
-    transcriptPath: null,
-    model: null,
-    launchMode: null,
-    pid: null,
-  };
+/** A live session row: the writer tests append events to it. */
+function session(id: string) {
+  return newSession(id, { status: "running", launchMode: null });
 }
 
 describe("the ledger database", () => {
