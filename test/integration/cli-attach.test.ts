@@ -20,8 +20,13 @@ interface SessionRecord {
 let daemon: TestDaemon;
 let api: RestClient;
 let kit: FakeHarnessKit;
-const tmuxSocket = `coven-attach-${process.pid}-${Date.now()}`;
+const tmuxSocketBase = `coven-attach-${process.pid}-${Date.now()}`;
 let paneCount = 0;
+/**
+ * Each pane gets its own tmux server: `kill-server` returns before the old server has gone, and a
+ * `new-session` on the same socket can reach it mid-exit ("server exited unexpectedly").
+ */
+let tmuxSocket = tmuxSocketBase;
 
 function tmux(...args: string[]): string {
   const result = spawnSync("tmux", ["-L", tmuxSocket, ...args], { encoding: "utf8" });
@@ -36,6 +41,7 @@ function tmux(...args: string[]): string {
 function openPane(attachArgs: string[]): string {
   paneCount += 1;
   const name = `pane${paneCount}`;
+  tmuxSocket = `${tmuxSocketBase}-${paneCount}`;
   const script = path.join(tempDir("coven-attach-script-"), "attach.sh");
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   fs.writeFileSync(
@@ -111,7 +117,6 @@ describe.skipIf(!hasTmux)("coven attach in a real terminal", () => {
   });
 
   afterAll(async () => {
-    spawnSync("tmux", ["-L", tmuxSocket, "kill-server"]);
     await api.close();
     await daemon.stop();
   });
