@@ -53,7 +53,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   if (options.tcp) registerTcpGuard(app, options.tcp);
   app.addHook("onResponse", (request, reply, done) => {
-    request.log.info(
+    // Reads that succeed are debug lines: clients poll health and pages all day, and a line per poll would
+    // bury what matters (and costs about a fifth of a health round-trip). Changes and refusals stay at info.
+    const routine = reply.statusCode < 400 && (request.method === "GET" || request.method === "HEAD");
+    request.log[routine ? "debug" : "info"](
       {
         method: request.method,
         route: request.routeOptions.url ?? "(unmatched)",

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { RestClient } from "../helpers/api.js";
 import { COVEN_BIN, startDaemon, tempDir } from "../helpers/daemon.js";
 
 function serveOnce(home: string) {
@@ -59,5 +60,34 @@ describe("graceful shutdown", () => {
     expect(second.status).toBe(1);
     expect(second.stderr).toContain("already serving");
     await daemon.stop();
+  });
+});
+
+describe("request log", () => {
+  const readLog = (home: string) =>
+    fs
+      .readdirSync(path.join(home, "logs"))
+      .map((name) => fs.readFileSync(path.join(home, "logs", name), "utf8"))
+      .join("");
+  const healthLine = /"method":"GET","route":"\/api\/v1\/health","status":200/;
+  const notFoundLine =
+    /"method":"GET","route":"\(unmatched\)","status":404,"durationMs":[\d.]+,"code":"not_found"/;
+
+  it("logs refusals at info and successful reads only at debug", async () => {
+    const daemon = await startDaemon();
+    const api = new RestClient(daemon.socket);
+    expect((await api.get("/api/v1/health")).status).toBe(200);
+    expect((await api.get("/api/v1/no-such-route")).status).toBe(404);
+    await api.close();
+    await daemon.stop(); // flushes the buffered log
+    expect(readLog(daemon.home)).toMatch(notFoundLine);
+    expect(readLog(daemon.home)).not.toMatch(healthLine);
+
+    const verbose = await startDaemon({ home: daemon.home, env: { COVEN_LOG_LEVEL: "debug" } });
+    const again = new RestClient(verbose.socket);
+    expect((await again.get("/api/v1/health")).status).toBe(200);
+    await again.close();
+    await verbose.stop();
+    expect(readLog(daemon.home)).toMatch(healthLine);
   });
 });
