@@ -9,6 +9,8 @@ import type { Session } from "../../server/ledger/records.js";
  * `sessions` finished sessions and `events` output events spread over the first two of them (alternating, so
  * the writer does not coalesce them). Run it on a home no daemon is serving.
  */
+export const fixtureSessionId = (index: number) => `fixture-${String(index).padStart(6, "0")}`;
+
 export async function generateLedgerFixture(
   home: string,
   options: { sessions: number; events: number },
@@ -16,10 +18,7 @@ export async function generateLedgerFixture(
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   const ledger = await Ledger.open(path.join(home, "coven.sqlite3"));
   try {
-    const ids = Array.from(
-      { length: options.sessions },
-      (_, index) => `fixture-${String(index).padStart(6, "0")}`,
-    );
+    const ids = Array.from({ length: options.sessions }, (_, index) => fixtureSessionId(index));
     const base = Date.parse("2026-01-01T00:00:00.000Z");
     for (let start = 0; start < ids.length; start += 1000) {
       await ledger.writer.transact((tx) => {

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { Agent, request } from "undici";
 import { median, startBenchDaemon } from "./common.js";
 import { stopChild } from "./harness-fixtures.js";
-import { generateLedgerFixture } from "./ledger-fixture.js";
+import { fixtureSessionId, generateLedgerFixture } from "./ledger-fixture.js";
 
 /**
  * Ledger reads through the daemon (HTTP over the socket, the REST adapter, the procedure, JSON) against the same
@@ -45,11 +45,31 @@ function timeRaw(run: () => unknown): number {
   return performance.now() - started;
 }
 
+/**
+ * BENCH_LEDGER_HOME keeps the fixture between runs (it takes a while to build): the first run generates it
+ * there, later runs reuse it as it is.
+ */
+async function fixtureHome(): Promise<{
+  home: string;
+  eventSessions: [string, string];
+  cleanup: () => void;
+}> {
+  const kept = process.env.BENCH_LEDGER_HOME;
+  if (kept && fs.existsSync(path.join(kept, "coven.sqlite3"))) {
+    return { home: kept, eventSessions: [fixtureSessionId(0), fixtureSessionId(1)], cleanup: () => {} };
+  }
+  const root = kept ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "coven-bench-ledger-"));
+  const home = kept ?? path.join(root as string, "home");
+  const { eventSessions } = await generateLedgerFixture(home, { sessions: SESSIONS, events: EVENTS });
+  const cleanup = () => {
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  };
+  return { home, eventSessions, cleanup };
+}
+
 export async function benchLedgerQueries(): Promise<LedgerQueriesResult> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "coven-bench-ledger-"));
-  const home = path.join(root, "home");
+  const { home, eventSessions, cleanup } = await fixtureHome();
   try {
-    const { eventSessions } = await generateLedgerFixture(home, { sessions: SESSIONS, events: EVENTS });
     const daemon = await startBenchDaemon({}, home);
     const agent = new Agent({ connect: { socketPath: daemon.socket } });
     const raw = new Database(path.join(home, "coven.sqlite3"), { readonly: true });
@@ -109,7 +129,7 @@ export async function benchLedgerQueries(): Promise<LedgerQueriesResult> {
       await stopChild(daemon.child);
     }
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    cleanup();
   }
 }
 

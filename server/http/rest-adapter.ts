@@ -5,6 +5,7 @@ import { CovenError } from "../errors.js";
 import { appRouter } from "../router/index.js";
 import type { ProcedureMeta, RequestContext, RestFace } from "../router/trpc.js";
 import type { DaemonServices } from "../services.js";
+import { jsonBody } from "./json-body.js";
 
 export const REST_PREFIX = "/api/v1";
 
@@ -160,7 +161,7 @@ export function registerRestRoutes(
           signal: undefined,
           batchIndex: 0,
         });
-        reply.code(status).send(result);
+        reply.code(status).type("application/json; charset=utf-8").send(jsonBody(result));
       },
     });
   }

@@ -58,12 +58,25 @@ export function decodeSessionCursor(cursor: string): { createdAt: string; id: st
 export class SessionRepository {
   private readonly byId: Database.Statement<[string], SessionRow>;
   private readonly insertStmt: Database.Statement;
+  /** Statements built from a few fixed SQL variants (page filters, the update), prepared once each. */
+  private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.byId = db.prepare("SELECT * FROM sessions WHERE id = ?");
     this.insertStmt = db.prepare(
       `INSERT INTO sessions (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`,
     );
+  }
+
+  private statement<Params extends unknown[], Row = SessionRow>(
+    sql: string,
+  ): Database.Statement<Params, Row> {
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.prepared.set(sql, statement);
+    }
+    return statement as Database.Statement<Params, Row>;
   }
 
   find(id: string): Session | undefined {
@@ -91,12 +104,12 @@ export class SessionRepository {
     };
     const row = sessionToRow(next);
     const assignments = COLUMNS.filter((c) => c !== "id").map((c) => `${c} = @${c}`);
-    this.db.prepare(`UPDATE sessions SET ${assignments.join(", ")} WHERE id = @id`).run(row);
+    this.statement<[SessionRow]>(`UPDATE sessions SET ${assignments.join(", ")} WHERE id = @id`).run(row);
     return next;
   }
 
   delete(id: string): void {
-    this.db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
+    this.statement<[string]>("DELETE FROM sessions WHERE id = ?").run(id);
   }
 
   /**
@@ -104,8 +117,7 @@ export class SessionRepository {
    * they get here), which holds no GLOB metacharacter, so the prefix is matched literally and through the index.
    */
   findByIdPrefix(prefix: string, limit: number): Session[] {
-    return this.db
-      .prepare<[string, number], SessionRow>("SELECT * FROM sessions WHERE id GLOB ? ORDER BY id LIMIT ?")
+    return this.statement<[string, number]>("SELECT * FROM sessions WHERE id GLOB ? ORDER BY id LIMIT ?")
       .all(`${prefix}*`, limit)
       .map(sessionFromRow);
   }
@@ -124,7 +136,7 @@ export class SessionRepository {
     const sql =
       `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
       "ORDER BY created_at DESC, id DESC LIMIT @limit";
-    const rows = this.db.prepare<[Record<string, unknown>], SessionRow>(sql).all(params);
+    const rows = this.statement<[Record<string, unknown>]>(sql).all(params);
     const hasMore = rows.length > query.limit;
     const sessions = rows.slice(0, query.limit).map(sessionFromRow);
     const last = sessions.at(-1);
@@ -133,18 +145,16 @@ export class SessionRepository {
 
   /** Every non-archived session, newest first (the legacy plain-array list). */
   listUnarchived(): Session[] {
-    return this.db
-      .prepare<[], SessionRow>(
-        "SELECT * FROM sessions WHERE archived_at IS NULL ORDER BY created_at DESC, id DESC",
-      )
+    return this.statement<[]>(
+      "SELECT * FROM sessions WHERE archived_at IS NULL ORDER BY created_at DESC, id DESC",
+    )
       .all()
       .map(sessionFromRow);
   }
 
   withStatus(statuses: readonly string[]): Session[] {
     const marks = statuses.map(() => "?").join(", ");
-    return this.db
-      .prepare<string[], SessionRow>(`SELECT * FROM sessions WHERE status IN (${marks})`)
+    return this.statement<string[]>(`SELECT * FROM sessions WHERE status IN (${marks})`)
       .all(...statuses)
       .map(sessionFromRow);
   }
