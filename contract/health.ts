@@ -46,6 +46,18 @@ export const EventWriterStatusSchema = z
   })
   .meta({ id: "EventWriterStatus" });
 
+export const WalCheckpointStatusSchema = z
+  .object({
+    mode: z.enum(["background", "inline"]).meta({
+      description:
+        "background: a separate thread checkpoints the WAL; inline: SQLite checkpoints while committing (the fallback)",
+    }),
+    completed: z.number().int().meta({ description: "background checkpoints that copied WAL frames back" }),
+    lastAt: Timestamp.nullable(),
+    lastError: z.string().optional(),
+  })
+  .meta({ id: "WalCheckpointStatus" });
+
 export const StorageStatusSchema = z
   .object({
     status: z.enum(["ok", "warning", "critical", "degraded"]),
@@ -55,6 +67,7 @@ export const StorageStatusSchema = z
     oldestRetainedEventAt: Timestamp.nullable(),
     lastPruneAt: Timestamp.nullable(),
     maintenanceBlocked: z.boolean(),
+    walCheckpoint: WalCheckpointStatusSchema,
   })
   .meta({ id: "StorageStatus" });
 
@@ -90,3 +103,4 @@ export type Health = z.infer<typeof HealthSchema>;
 export type CapabilitiesFlags = z.infer<typeof CapabilitiesFlagsSchema>;
 export type EventWriterStatus = z.infer<typeof EventWriterStatusSchema>;
 export type StorageStatus = z.infer<typeof StorageStatusSchema>;
+export type WalCheckpointStatus = z.infer<typeof WalCheckpointStatusSchema>;

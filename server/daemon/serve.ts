@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { CapabilityService } from "../capabilities.js";
 import { buildHttpApp } from "../http/app.js";
 import { parseTcpListener } from "../http/tcp-guard.js";
+import { INLINE_CHECKPOINTS } from "../ledger/checkpointer.js";
 import { EventFeed } from "../ledger/event-feed.js";
 import { Ledger } from "../ledger/ledger.js";
 import { LedgerMaintenance } from "../ledger/maintenance.js";
@@ -100,10 +101,21 @@ async function serveHoldingLock({
   // This process holds the lock, so a daemon.json still here was left by a daemon that is gone.
   removeDaemonMetadata(paths.daemonJson);
 
-  const ledger = await Ledger.open(paths.database, {
-    capacityBytes: positiveIntegerSetting(env, "COVEN_EVENT_QUEUE_BYTES"),
-    redactPayload: (payload) => redactor.redactJsonValue(payload) as typeof payload,
-  });
+  const ledger = await Ledger.open(
+    paths.database,
+    {
+      capacityBytes: positiveIntegerSetting(env, "COVEN_EVENT_QUEUE_BYTES"),
+      redactPayload: (payload) => redactor.redactJsonValue(payload) as typeof payload,
+    },
+    { backgroundCheckpoints: true },
+  );
+  const checkpoints = ledger.checkpointer?.status();
+  if (checkpoints?.mode !== "background") {
+    logger.warn(
+      { error: checkpoints?.lastError },
+      "WAL checkpoints run inline: the checkpoint thread did not start",
+    );
+  }
   if (ledger.migration.backupPath) {
     logger.info({ ...ledger.migration }, "ledger schema migrated; the previous database was backed up first");
   }
@@ -125,7 +137,11 @@ async function serveHoldingLock({
     env,
     onTransition: (sessionId, status) => logger.info({ sessionId, status }, "session transition"),
   });
-  const storage = new StorageMonitor(paths.database, () => ledger.events.oldestCreatedAt());
+  const storage = new StorageMonitor(
+    paths.database,
+    () => ledger.events.oldestCreatedAt(),
+    () => ledger.checkpointer?.status() ?? INLINE_CHECKPOINTS,
+  );
   const services: DaemonServices = {
     identity: {
       pid: process.pid,

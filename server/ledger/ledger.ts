@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { WalCheckpointer } from "./checkpointer.js";
 import { DaemonStateRepository } from "./daemon-state.js";
 import { type LedgerMigration, openLedgerDatabase } from "./database.js";
 import { EventRepository } from "./event-repository.js";
@@ -11,6 +12,8 @@ export class Ledger {
   readonly events: EventRepository;
   readonly writer: EventWriter;
   readonly state: DaemonStateRepository;
+  /** Set when the ledger was opened with background checkpoints (the daemon's). */
+  checkpointer: WalCheckpointer | undefined;
 
   private constructor(
     readonly db: Database.Database,
@@ -25,14 +28,24 @@ export class Ledger {
     this.writer = new EventWriter(db, writerOptions);
   }
 
-  /** Opens (creating or migrating) the ledger; see `openLedgerDatabase` for what is refused. */
-  static async open(path: string, writerOptions: EventWriterOptions = {}): Promise<Ledger> {
+  /**
+   * Opens (creating or migrating) the ledger; see `openLedgerDatabase` for what is refused. A long-running
+   * writer (the daemon) asks for `backgroundCheckpoints`; short-lived tools let SQLite checkpoint inline.
+   */
+  static async open(
+    path: string,
+    writerOptions: EventWriterOptions = {},
+    options: { backgroundCheckpoints?: boolean } = {},
+  ): Promise<Ledger> {
     const { db, migration } = await openLedgerDatabase(path);
-    return new Ledger(db, path, writerOptions, migration);
+    const ledger = new Ledger(db, path, writerOptions, migration);
+    if (options.backgroundCheckpoints) ledger.checkpointer = await WalCheckpointer.start(db, path);
+    return ledger;
   }
 
   async close(): Promise<void> {
     await this.writer.close();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

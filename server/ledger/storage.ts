@@ -1,6 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { StorageStatus } from "../../contract/health.js";
+import type { StorageStatus, WalCheckpointStatus } from "../../contract/health.js";
+
+/** What is measured from the files and the filesystem (the checkpointer reports the rest). */
+export type MeasuredStorage = Omit<StorageStatus, "walCheckpoint">;
 
 /** Below this much free disk, maintenance pauses and health reports `critical`. */
 export const CRITICAL_FREE_BYTES = 256 * 1024 * 1024;
@@ -19,11 +22,11 @@ function fileSize(file: string): number {
 export function measureStorage(
   databasePath: string,
   facts: { oldestRetainedEventAt: string | null; lastPruneAt: string | null },
-): StorageStatus {
+): MeasuredStorage {
   const databaseBytes = fileSize(databasePath);
   const walBytes = fileSize(`${databasePath}-wal`);
   let freeDiskBytes = 0;
-  let status: StorageStatus["status"];
+  let status: MeasuredStorage["status"];
   try {
     const stats = fs.statfsSync(path.dirname(databasePath));
     freeDiskBytes = Number(stats.bavail) * Number(stats.bsize);
@@ -49,12 +52,13 @@ const STORAGE_TTL_MS = 1000;
 
 /** The latest storage measurement of the ledger, taken again at most once a second. */
 export class StorageMonitor {
-  private cached: { at: number; status: StorageStatus } | undefined;
+  private cached: { at: number; status: MeasuredStorage } | undefined;
   lastPruneAt: string | null = null;
 
   constructor(
     private readonly databasePath: string,
     private readonly oldestEventAt: () => string | null,
+    private readonly walCheckpoint: () => WalCheckpointStatus,
   ) {}
 
   current(): StorageStatus {
@@ -66,6 +70,6 @@ export class StorageMonitor {
       });
       this.cached = { at: now, status };
     }
-    return this.cached.status;
+    return { ...this.cached.status, walCheckpoint: this.walCheckpoint() };
   }
 }

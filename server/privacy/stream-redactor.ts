@@ -75,7 +75,10 @@ export class StreamRedactor {
       if (rest === undefined) return "";
       text = rest;
     }
-    let cut = this.#safeCut(text);
+    // One trigger scan per push, shared by the cut and the rendering below: every text they look at is a part
+    // of `text`, and a part of a text without a trigger has none either.
+    const mayContainBuiltin = this.#redactor.mayContainBuiltinSecret(text);
+    let cut = this.#safeCut(text, mayContainBuiltin);
     if (cut > 0 && ENDS_INSIDE_PRIVATE_KEY.test(text.slice(0, cut))) {
       // Forced out mid-key: the marker stands for the block up to its last body line, so line breaks after it
       // wait with what follows (the next body line, or the END line), as they would in the one-shot redaction.
@@ -83,7 +86,7 @@ export class StreamRedactor {
     }
     const from = this.#emitted;
     const to = Math.max(cut, from);
-    const out = this.#render(text, from, to);
+    const out = this.#render(text, from, to, mayContainBuiltin);
     this.#forget(text, cut, to);
     return out;
   }
@@ -105,11 +108,11 @@ export class StreamRedactor {
    * The redacted form of `text[from, to)`, given that `text[0, from)` was emitted already. A secret that began
    * in the emitted part gets a marker for its remainder.
    */
-  #render(text: string, from: number, to: number): string {
+  #render(text: string, from: number, to: number, mayContainBuiltin?: boolean): string {
     if (from >= to) return "";
     let out = "";
     let copied = from;
-    for (const span of this.#redactor.findSecrets(text.slice(0, to))) {
+    for (const span of this.#redactor.findSecrets(text.slice(0, to), mayContainBuiltin)) {
       if (span.secretEnd <= from) continue;
       out += text.slice(copied, Math.max(span.secretStart, from)) + redactionMarker(span.name);
       copied = span.secretEnd;
@@ -150,14 +153,14 @@ export class StreamRedactor {
   }
 
   /** Where to split `text`: everything before the returned index can be emitted now, the rest is held. */
-  #safeCut(text: string): number {
+  #safeCut(text: string, mayContainBuiltin: boolean): number {
     const length = text.length;
     const floor = Math.max(0, length - this.#maxHold);
     let cut = lastWordBreak(text, length, floor);
     if (cut < 0) return length; // one word longer than the hold limit: stop waiting for it
     const windowText = floor === 0 ? text : text.slice(floor);
     // Every unfinished tail contains its pattern's trigger; without one, only the last word can be held.
-    const tails = this.#redactor.mayContainBuiltinSecret(windowText) ? UNFINISHED_TAILS : [];
+    const tails = mayContainBuiltin ? UNFINISHED_TAILS : [];
     for (const tail of tails) {
       const match = tail.exec(windowText);
       if (match !== null) cut = Math.min(cut, floor + match.index);
@@ -166,7 +169,7 @@ export class StreamRedactor {
     // A complete secret may still straddle the cut, e.g. `token = abc,de`: the word break is after `= `. And a
     // cut inside a word could change how the text before it ends (`AKIA...EXAMPLEpassword` is no key id), so
     // the cut always goes back to a word break.
-    const spans = this.#redactor.findSecrets(text);
+    const spans = this.#redactor.findSecrets(text, mayContainBuiltin);
     for (;;) {
       cut = Math.max(lastWordBreak(text, cut, floor), 0);
       const straddling = spans.find((s) => s.start < cut && cut < s.end);

@@ -110,6 +110,22 @@ describe("maintenance routes while the daemon runs", () => {
     }, "lastPruneAt");
   });
 
+  it("checkpoints the WAL on its own thread, never inline in the writer's commits", async () => {
+    interface Storage {
+      databaseBytes: number;
+      walCheckpoint: { mode: string; completed: number; lastAt: string | null };
+    }
+    let storage: Storage | undefined;
+    // The daemon's file grows only when WAL pages are copied into it: its schema and the events above are
+    // several pages, so a file larger than a few pages proves the checkpoints ran, not just that they were counted.
+    await waitFor(async () => {
+      storage = (await api.get<{ storage: Storage }>("/api/v1/health")).body.storage;
+      return storage.walCheckpoint.completed > 0 && storage.databaseBytes > 8 * 4096;
+    }, "a background checkpoint");
+    expect(storage?.walCheckpoint.mode).toBe("background");
+    expect(Date.parse(storage?.walCheckpoint.lastAt ?? "")).toBeGreaterThan(0);
+  });
+
   it("counts without deleting on a dry run (route and CLI)", async () => {
     const finishedEvents = (await events(finished)).length;
     const dry = await api.post<PruneResult>("/api/v1/maintenance/prune", { dryRun: true, olderThanDays: 0 });

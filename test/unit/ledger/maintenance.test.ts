@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StorageStatus } from "../../../contract/health.js";
+import { INLINE_CHECKPOINTS } from "../../../server/ledger/checkpointer.js";
 import { LAST_PRUNE_AT } from "../../../server/ledger/daemon-state.js";
 import { Ledger } from "../../../server/ledger/ledger.js";
 import { LedgerMaintenance, type LedgerMaintenanceOptions } from "../../../server/ledger/maintenance.js";
@@ -39,6 +40,7 @@ function fakeStorage(critical = false) {
       oldestRetainedEventAt: null,
       lastPruneAt: storage.lastPruneAt,
       maintenanceBlocked: storage.critical,
+      walCheckpoint: INLINE_CHECKPOINTS,
     }),
   };
   return storage;
