@@ -25,6 +25,62 @@ const COLUMNS = [
   "pid",
 ] as const;
 
+/** A sessions row as an array in COLUMNS order (better-sqlite3's `raw` mode). */
+type SessionValues = unknown[];
+
+/**
+ * Rows are read as arrays and named here: objects of one fixed shape built in JavaScript cost about half of what
+ * the driver's own row objects do, which is most of the cost of a page.
+ */
+function sessionFromValues(values: SessionValues): Session {
+  const [
+    id,
+    project_root,
+    cwd,
+    harness,
+    title,
+    status,
+    exit_code,
+    archived_at,
+    created_at,
+    updated_at,
+    conversation_id,
+    familiar_id,
+    execution_binding,
+    labels,
+    visibility,
+    external,
+    transcript_path,
+    model,
+    launch_mode,
+    pid,
+  ] = values;
+  return sessionFromRow({
+    id,
+    project_root,
+    cwd,
+    harness,
+    title,
+    status,
+    exit_code,
+    archived_at,
+    created_at,
+    updated_at,
+    conversation_id,
+    familiar_id,
+    execution_binding,
+    labels,
+    visibility,
+    external,
+    transcript_path,
+    model,
+    launch_mode,
+    pid,
+  } as SessionRow);
+}
+
+const SELECT_SESSIONS = `SELECT ${COLUMNS.join(", ")} FROM sessions`;
+
 export interface SessionPageQuery {
   limit: number;
   cursor?: string | undefined;
@@ -56,32 +112,38 @@ export function decodeSessionCursor(cursor: string): { createdAt: string; id: st
 
 /** Reads and writes of the sessions table. Writes are only called from inside the event writer's transactions. */
 export class SessionRepository {
-  private readonly byId: Database.Statement<[string], SessionRow>;
   private readonly insertStmt: Database.Statement;
   /** Statements built from a few fixed SQL variants (page filters, the update), prepared once each. */
   private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
-    this.byId = db.prepare("SELECT * FROM sessions WHERE id = ?");
     this.insertStmt = db.prepare(
       `INSERT INTO sessions (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`,
     );
   }
 
-  private statement<Params extends unknown[], Row = SessionRow>(
-    sql: string,
-  ): Database.Statement<Params, Row> {
+  private statement<Params extends unknown[]>(sql: string): Database.Statement<Params> {
     let statement = this.prepared.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.prepared.set(sql, statement);
     }
-    return statement as Database.Statement<Params, Row>;
+    return statement as Database.Statement<Params>;
+  }
+
+  /** The sessions `SELECT … FROM sessions <rest>` finds, in order. */
+  private select<Params extends unknown[]>(rest: string, ...params: Params): Session[] {
+    const sql = `${SELECT_SESSIONS} ${rest}`;
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql).raw();
+      this.prepared.set(sql, statement);
+    }
+    return (statement.all(...params) as SessionValues[]).map(sessionFromValues);
   }
 
   find(id: string): Session | undefined {
-    const row = this.byId.get(id);
-    return row ? sessionFromRow(row) : undefined;
+    return this.select("WHERE id = ?", id)[0];
   }
 
   get(id: string): Session {
@@ -117,9 +179,7 @@ export class SessionRepository {
    * they get here), which holds no GLOB metacharacter, so the prefix is matched literally and through the index.
    */
   findByIdPrefix(prefix: string, limit: number): Session[] {
-    return this.statement<[string, number]>("SELECT * FROM sessions WHERE id GLOB ? ORDER BY id LIMIT ?")
-      .all(`${prefix}*`, limit)
-      .map(sessionFromRow);
+    return this.select("WHERE id GLOB ? ORDER BY id LIMIT ?", `${prefix}*`, limit);
   }
 
   /** Newest first: created_at desc, then id desc. Returns one extra row to tell whether a next page exists. */
@@ -133,29 +193,23 @@ export class SessionRepository {
       params.createdAt = key.createdAt;
       params.id = key.id;
     }
-    const sql =
-      `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-      "ORDER BY created_at DESC, id DESC LIMIT @limit";
-    const rows = this.statement<[Record<string, unknown>]>(sql).all(params);
-    const hasMore = rows.length > query.limit;
-    const sessions = rows.slice(0, query.limit).map(sessionFromRow);
+    const found = this.select(
+      `${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      params,
+    );
+    const hasMore = found.length > query.limit;
+    const sessions = found.slice(0, query.limit);
     const last = sessions.at(-1);
     return { sessions, nextCursor: hasMore && last ? encodeSessionCursor(last) : null };
   }
 
   /** Every non-archived session, newest first (the legacy plain-array list). */
   listUnarchived(): Session[] {
-    return this.statement<[]>(
-      "SELECT * FROM sessions WHERE archived_at IS NULL ORDER BY created_at DESC, id DESC",
-    )
-      .all()
-      .map(sessionFromRow);
+    return this.select("WHERE archived_at IS NULL ORDER BY created_at DESC, id DESC");
   }
 
   withStatus(statuses: readonly string[]): Session[] {
     const marks = statuses.map(() => "?").join(", ");
-    return this.statement<string[]>(`SELECT * FROM sessions WHERE status IN (${marks})`)
-      .all(...statuses)
-      .map(sessionFromRow);
+    return this.select(`WHERE status IN (${marks})`, ...statuses);
   }
 }
