@@ -46,7 +46,7 @@ const scenarios: Scenario[] = [
     run: benchThroughput,
     row: (result: Awaited<ReturnType<typeof benchThroughput>>) => ({
       measured:
-        `${result.daemonMBps.toFixed(1)} MB/s, RSS ${(result.maxRssBytes / MIB).toFixed(0)} MB, ` +
+        `${result.daemonStoredMBps.toFixed(1)} MB/s stored, RSS ${(result.maxRssBytes / MIB).toFixed(0)} MB, ` +
         `dropped ${result.droppedBytesPerRound.reduce((sum, bytes) => sum + bytes, 0)} B`,
       baseline: `${result.baselineMBps.toFixed(1)} MB/s (raw node-pty)`,
       comparison: `ratio ${result.ratio.toFixed(2)}`,

@@ -11,8 +11,9 @@ import {
  * Persisted PTY output throughput. A harness floods `BENCH_THROUGHPUT_MB` MiB of 100-character text lines and
  * exits 0. Baseline: the same script under raw node-pty in this process, draining `onData` until exit. Ours: the
  * same script launched through the daemon; the clock runs from the launch request until the session is seen
- * `completed`, and the bytes are what the ledger holds afterwards (output data plus the bytes that
- * `output_truncated` markers account for). Rounds alternate baseline/daemon; medians are compared.
+ * `completed`, and the bytes are the output data the ledger holds afterwards (bytes dropped under pressure, which
+ * `output_truncated` markers account for, are reported beside it, not counted). Rounds alternate
+ * baseline/daemon; medians are compared.
  * Targets: ratio ≥ 0.8 and the daemon's max RSS during the runs < 200 MB.
  */
 const MB = Number(process.env.BENCH_THROUGHPUT_MB ?? 50);
@@ -67,8 +68,10 @@ export interface ThroughputResult {
   daemonMBps: number;
   /** Median daemon MB/s counting only output actually stored. */
   daemonStoredMBps: number;
+  /** Stored output MB/s over the baseline's: what the target is about (dropped bytes are not persisted). */
   ratio: number;
-  storedRatio: number;
+  /** The same counting dropped bytes too: how fast the daemon took output in, stored or not. */
+  acceptedRatio: number;
   expectedBytes: number;
   /** Median bytes the baseline received per round (should equal expectedBytes). */
   baselineBytes: number;
@@ -148,7 +151,7 @@ export async function benchThroughput(): Promise<ThroughputResult> {
     const daemonMBps = median(daemonSamples);
     const daemonStoredMBps = median(storedSamples);
     const maxRssBytes = Math.max(...ours.map((run) => run.maxRss));
-    const ratio = daemonMBps / baselineMBps;
+    const ratio = daemonStoredMBps / baselineMBps;
     return {
       mb: MB,
       rounds: ROUNDS,
@@ -156,7 +159,7 @@ export async function benchThroughput(): Promise<ThroughputResult> {
       daemonMBps,
       daemonStoredMBps,
       ratio,
-      storedRatio: daemonStoredMBps / baselineMBps,
+      acceptedRatio: daemonMBps / baselineMBps,
       expectedBytes: expectedTerminalBytes(MB),
       baselineBytes: median(baseline.map((run) => run.bytes)),
       storedBytes: median(ours.map((run) => run.stored)),
@@ -175,9 +178,10 @@ export async function benchThroughput(): Promise<ThroughputResult> {
 export function formatThroughput(result: ThroughputResult): string {
   const dropped = result.droppedBytesPerRound.reduce((sum, bytes) => sum + bytes, 0);
   return (
-    `persisted output throughput (${result.mb} MB × ${result.rounds}): daemon ${result.daemonMBps.toFixed(1)} MB/s ` +
-    `(stored only ${result.daemonStoredMBps.toFixed(1)} MB/s), raw node-pty ${result.baselineMBps.toFixed(1)} MB/s, ` +
-    `ratio ${result.ratio.toFixed(2)} (target ≥ ${result.targetRatio}); dropped ${dropped} bytes ` +
+    `persisted output throughput (${result.mb} MB × ${result.rounds}): daemon stored ` +
+    `${result.daemonStoredMBps.toFixed(1)} MB/s (${result.daemonMBps.toFixed(1)} MB/s counting dropped bytes), raw ` +
+    `node-pty ${result.baselineMBps.toFixed(1)} MB/s, ratio ${result.ratio.toFixed(2)} (target ≥ ` +
+    `${result.targetRatio}); dropped ${dropped} bytes ` +
     `[${result.droppedBytesPerRound.join(", ")}]; stored ${result.storedBytes}/${result.expectedBytes} bytes; ` +
     `daemon max RSS ${(result.maxRssBytes / MIB).toFixed(1)} MB (${(result.maxRunRssBytes / MIB).toFixed(1)} MB ` +
     `before read-back; target < ${result.targetRssBytes / MIB}) ` +
