@@ -14,7 +14,7 @@ import { fixtureSessionId, generateLedgerFixture } from "./ledger-fixture.js";
  */
 const EVENTS = Number(process.env.BENCH_LEDGER_EVENTS ?? 1_000_000);
 const SESSIONS = Number(process.env.BENCH_LEDGER_SESSIONS ?? 10_000);
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 export const LEDGER_TARGET = 2;
 
 export interface LedgerQueriesResult {
@@ -37,6 +37,26 @@ async function timeGet(agent: Agent, url: string): Promise<number> {
   const elapsed = performance.now() - started;
   if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}`);
   return elapsed;
+}
+
+/**
+ * One sample of each side at the same position, the side going first alternating: whichever reads a position
+ * first finds the file's pages colder.
+ */
+async function samplePair(
+  sample: number,
+  daemonSide: () => Promise<number>,
+  rawSide: () => number,
+  ours: number[],
+  baseline: number[],
+): Promise<void> {
+  if (sample % 2 === 0) {
+    ours.push(await daemonSide());
+    baseline.push(rawSide());
+  } else {
+    baseline.push(rawSide());
+    ours.push(await daemonSide());
+  }
 }
 
 function timeRaw(run: () => unknown): number {
@@ -95,10 +115,13 @@ export async function benchLedgerQueries(): Promise<LedgerQueriesResult> {
       await timeGet(agent, "/api/v1/sessions?limit=100");
       for (let sample = 0; sample < SAMPLES; sample += 1) {
         const afterSeq = Math.floor(Math.random() * Math.max(1, maxSeq - 2500));
-        ours.events.push(
-          await timeGet(agent, `/api/v1/sessions/${session}/events?afterSeq=${afterSeq}&limit=1000`),
+        await samplePair(
+          sample,
+          () => timeGet(agent, `/api/v1/sessions/${session}/events?afterSeq=${afterSeq}&limit=1000`),
+          () => timeRaw(() => eventPage.all(session, afterSeq, 1001)),
+          ours.events,
+          baseline.events,
         );
-        baseline.events.push(timeRaw(() => eventPage.all(session, afterSeq, 1001)));
       }
       for (let sample = 0; sample < SAMPLES; sample += 1) {
         const key = sessionRows[Math.floor(Math.random() * Math.max(1, sessionRows.length - 200))] as {
@@ -106,8 +129,13 @@ export async function benchLedgerQueries(): Promise<LedgerQueriesResult> {
           id: string;
         };
         const cursor = Buffer.from(JSON.stringify([key.created_at, key.id])).toString("base64url");
-        ours.sessions.push(await timeGet(agent, `/api/v1/sessions?limit=100&cursor=${cursor}`));
-        baseline.sessions.push(timeRaw(() => sessionPage.all(key.created_at, key.created_at, key.id, 101)));
+        await samplePair(
+          sample,
+          () => timeGet(agent, `/api/v1/sessions?limit=100&cursor=${cursor}`),
+          () => timeRaw(() => sessionPage.all(key.created_at, key.created_at, key.id, 101)),
+          ours.sessions,
+          baseline.sessions,
+        );
       }
       const result = {
         events: EVENTS,
