@@ -1,4 +1,5 @@
 import { PRIVATE_KEY_BLOCK_SOURCE, UNFINISHED_PRIVATE_KEY } from "./pem.js";
+import { mergedAlternation } from "./trigger.js";
 
 /**
  * A built-in secret shape. The redactor replaces a match with `[REDACTED:<name>]`; when the regex has named
@@ -171,7 +172,7 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
 ];
 
 /** Matches wherever any built-in pattern could match (see `SecretPattern.trigger`). */
-export const BUILTIN_TRIGGER = new RegExp(BUILTIN_PATTERNS.map((p) => `(?:${p.trigger})`).join("|"), "i");
+export const BUILTIN_TRIGGER = mergedAlternation(BUILTIN_PATTERNS.map((p) => p.trigger));
 
 /** Names a redaction of an operator-supplied pattern. */
 export const CUSTOM_PATTERN_NAME = "custom";
