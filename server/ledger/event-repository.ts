@@ -18,19 +18,42 @@ function eventFromValues([seq, id, session_id, kind, payload_json, created_at]: 
   return { seq, id, session_id, kind, payload_json, created_at };
 }
 
-/** Reads rows until `limit` or the byte budget; stops the SQLite cursor early instead of loading the rest. */
-function cutPage(rows: IterableIterator<EventValues>, limit: number): EventPage {
+/** Rows read by the first query of a page: few enough that even large events stay a few MiB in memory. */
+const FIRST_CHUNK_ROWS = 256;
+
+/**
+ * Reads a page in a few `fetch(afterSeq, rows)` queries rather than one cursor stepped row by row (each step
+ * crosses into the driver; a page read that way cost a quarter more). The first query reads FIRST_CHUNK_ROWS;
+ * the next ones as many as the byte budget leaves room for at the size seen so far, so a page of small events
+ * takes two queries and one of large events never loads much past the budget. Stops at `limit` events (having
+ * looked one further to fill `hasMore`) or at MAX_PAGE_PAYLOAD_BYTES of payload.
+ */
+function readPage(
+  fetch: (afterSeq: number, rows: number) => EventValues[],
+  afterSeq: number,
+  limit: number,
+): EventPage {
   const events: EventRow[] = [];
   let bytes = 0;
+  let cursor = afterSeq;
+  let rowsWanted = Math.min(limit + 1, FIRST_CHUNK_ROWS);
   let hasMore = false;
-  for (const values of rows) {
-    const payloadLength = values[4].length;
-    if (events.length === limit || (events.length > 0 && bytes + payloadLength > MAX_PAGE_PAYLOAD_BYTES)) {
-      hasMore = true;
-      break;
+  reading: for (;;) {
+    const rows = fetch(cursor, rowsWanted);
+    for (const values of rows) {
+      const payloadLength = values[4].length;
+      if (events.length === limit || (events.length > 0 && bytes + payloadLength > MAX_PAGE_PAYLOAD_BYTES)) {
+        hasMore = true;
+        break reading;
+      }
+      events.push(eventFromValues(values));
+      bytes += payloadLength;
     }
-    events.push(eventFromValues(values));
-    bytes += payloadLength;
+    if (rows.length < rowsWanted) break; // the log ends here
+    cursor = (rows.at(-1) as EventValues)[0];
+    const averageBytes = Math.max(1, bytes / events.length);
+    const roomFor = Math.floor((MAX_PAGE_PAYLOAD_BYTES - bytes) / averageBytes) + 1;
+    rowsWanted = Math.max(1, Math.min(limit + 1 - events.length, roomFor));
   }
   const last = events.at(-1);
   return { events, nextCursor: last ? { afterSeq: last.seq } : null, hasMore };
@@ -70,12 +93,12 @@ export class EventRepository {
    * `hasMore` says a page was cut either way, and `nextCursor` continues it.
    */
   page(sessionId: string, afterSeq: number, limit: number): EventPage {
-    return cutPage(this.pageStmt.iterate(sessionId, afterSeq, limit + 1), limit);
+    return readPage((after, rows) => this.pageStmt.all(sessionId, after, rows), afterSeq, limit);
   }
 
   /** One page of the whole ledger after `afterSeq`, every session interleaved in seq order. */
   pageAll(afterSeq: number, limit: number): EventPage {
-    return cutPage(this.pageAllStmt.iterate(afterSeq, limit + 1), limit);
+    return readPage((after, rows) => this.pageAllStmt.all(after, rows), afterSeq, limit);
   }
 
   findById(eventId: string): { seq: number; sessionId: string } | undefined {

@@ -119,6 +119,37 @@ describe("the event writer", () => {
 });
 
 describe("event pages", () => {
+  it("walk every event exactly once, in order, whatever the limit (pages are read in chunks)", async () => {
+    const ledger = await openLedger();
+    await ledger.writer.transact((tx) => {
+      tx.sessions.insert(session("s1"));
+      tx.sessions.insert(session("s2"));
+    });
+    // Alternating sessions, so the writer does not merge the chunks; sizes vary so later chunks are sized
+    // from what the first one held.
+    for (let i = 0; i < 1300; i += 1) {
+      ledger.writer.appendOutput(i % 2 ? "s2" : "s1", `${i} ${"z".repeat((i * 7919) % 3000)}`);
+      if (i % 100 === 99) await ledger.writer.flush();
+    }
+    await ledger.writer.flush();
+    const all = ledger.events.pageAll(0, 1000).events.concat(ledger.events.pageAll(1000, 1000).events);
+    const expected = all.filter((event) => event.session_id === "s1").map((event) => event.seq);
+    expect(expected).toHaveLength(650);
+    for (const limit of [1, 7, 255, 256, 257, 649, 650, 1000]) {
+      const seen: number[] = [];
+      let afterSeq = 0;
+      for (;;) {
+        const page = ledger.events.page("s1", afterSeq, limit);
+        expect(page.events.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.events.map((event) => event.seq));
+        if (!page.hasMore) break;
+        expect(page.events.length).toBe(limit);
+        afterSeq = page.nextCursor!.afterSeq;
+      }
+      expect(seen, `limit ${limit}`).toEqual(expected);
+    }
+  });
+
   it("end at 4 MiB of payload before the limit, and the cursor continues them without loss", async () => {
     const ledger = await openLedger();
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
