@@ -52,10 +52,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   if (options.tcp) registerTcpGuard(app, options.tcp);
+  const readsLogged = app.log.level === "debug" || app.log.level === "trace";
   app.addHook("onResponse", (request, reply, done) => {
     // Reads that succeed are debug lines: clients poll health and pages all day, and a line per poll would
     // bury what matters (and costs about a fifth of a health round-trip). Changes and refusals stay at info.
     const routine = reply.statusCode < 400 && (request.method === "GET" || request.method === "HEAD");
+    if (routine && !readsLogged) {
+      done();
+      return;
+    }
     request.log[routine ? "debug" : "info"](
       {
         method: request.method,
