@@ -92,11 +92,16 @@ export class WalCheckpointer {
           this.lastError = message.message;
         }
       });
-      worker.once("error", (error) => this.fallBack(error));
+      let failed = false;
+      worker.once("error", (error) => {
+        failed = true;
+        this.fallBack(error);
+      });
       worker.once("exit", () => {
         this.worker = undefined;
-        if (!this.stopping) this.fallBack(new Error("the checkpoint thread exited"));
-        else this.inline();
+        // After an error the exit is its consequence: the error is the reason worth reporting.
+        if (this.stopping || failed) this.inline();
+        else this.fallBack(new Error("the checkpoint thread exited"));
         resolve();
       });
     });
@@ -108,7 +113,14 @@ export class WalCheckpointer {
   }
 
   private fallBack(error: unknown): void {
-    this.lastError = error instanceof Error ? error.message : String(error);
+    // An error thrown in the thread arrives here cloned, and a clone may keep no more than its code.
+    const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
+    this.lastError =
+      typeof message === "string"
+        ? message
+        : typeof code === "string"
+          ? code
+          : "the checkpoint thread failed";
     this.inline();
   }
 }

@@ -1,0 +1,48 @@
+import path from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT, tempDir, waitFor } from "../../helpers/daemon.js";
+
+/**
+ * The built module, so the worker thread runs the compiled `checkpoint-worker.js` beside it exactly as in the
+ * daemon (`npm test` builds first).
+ */
+const { WalCheckpointer } = (await import(
+  path.join(REPO_ROOT, "dist/server/ledger/checkpointer.js")
+)) as typeof import("../../../server/ledger/checkpointer.js");
+
+function walDatabase(): { db: Database.Database; file: string } {
+  const file = path.join(tempDir(), "ledger.sqlite3");
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.exec("CREATE TABLE t (x TEXT)");
+  return { db, file };
+}
+
+describe("WalCheckpointer", () => {
+  it("checkpoints on its thread while the connection's own checkpoints are off, and hands them back on stop", async () => {
+    const { db, file } = walDatabase();
+    const checkpointer = await WalCheckpointer.start(db, file, 20);
+    expect(checkpointer.status().mode).toBe("background");
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    for (let i = 0; i < 200; i += 1) insert.run("x".repeat(1000));
+    await waitFor(() => checkpointer.status().completed > 0, "a background checkpoint");
+    expect(checkpointer.status().lastAt).not.toBeNull();
+    await checkpointer.stop();
+    expect(checkpointer.status().mode).toBe("inline");
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    db.close();
+  });
+
+  it("falls back to inline checkpoints, saying why, when the thread cannot open the ledger", async () => {
+    const { db } = walDatabase();
+    const checkpointer = await WalCheckpointer.start(db, path.join(tempDir(), "missing.sqlite3"), 20);
+    expect(checkpointer.status().mode).toBe("inline");
+    // Node names the missing directory; under the test runner the thread's error reaches us as its code only.
+    expect(checkpointer.status().lastError).toMatch(/directory does not exist|^[A-Z_]+$/);
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    await checkpointer.stop();
+    db.close();
+  });
+});
