@@ -77,6 +77,12 @@ const absolutePath = z
 
 export const LAUNCH_MODES = ["interactive", "nonInteractive"] as const;
 
+/** A terminal's size in character cells, for launch and resize alike. */
+const terminalCols = z.number().int().min(1).max(1000);
+const terminalRows = z.number().int().min(1).max(1000);
+export const DEFAULT_TERMINAL_COLS = 120;
+export const DEFAULT_TERMINAL_ROWS = 32;
+
 export const LaunchSessionRequestSchema = z
   .strictObject({
     projectRoot: absolutePath,
@@ -87,6 +93,12 @@ export const LaunchSessionRequestSchema = z
     model: z.string().max(256).optional(),
     launchMode: z.enum(LAUNCH_MODES).optional(),
     conversationId: z.string().max(256).optional(),
+    cols: terminalCols
+      .optional()
+      .meta({ description: `the PTY's width at spawn (default ${DEFAULT_TERMINAL_COLS})` }),
+    rows: terminalRows
+      .optional()
+      .meta({ description: `the PTY's height at spawn (default ${DEFAULT_TERMINAL_ROWS})` }),
   })
   .meta({ id: "LaunchSessionRequest" });
 
@@ -95,7 +107,7 @@ export const SendInputRequestSchema = z
   .meta({ id: "SendInputRequest" });
 
 export const ResizeRequestSchema = z
-  .strictObject({ cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) })
+  .strictObject({ cols: terminalCols, rows: terminalRows })
   .meta({ id: "ResizeRequest" });
 
 export const RegisterExternalRequestSchema = z

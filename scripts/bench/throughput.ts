@@ -10,8 +10,9 @@ import {
 /**
  * Persisted PTY output throughput. A harness floods `BENCH_THROUGHPUT_MB` MiB of 100-character text lines and
  * exits 0. Baseline: the same script under raw node-pty in this process, draining `onData` until exit. Ours: the
- * same script launched through the daemon; the clock runs from the launch request until the session is seen
- * `completed`, and the bytes are the output data the ledger holds afterwards (bytes dropped under pressure, which
+ * same script launched through the daemon; the clock runs from the launch request until the daemon recorded the
+ * exit (the `exit` event's `created_at`, committed after all the output before it; the wall clock is shared, and
+ * polling the session's status would add up to a polling interval), and the bytes are the output data the ledger holds afterwards (bytes dropped under pressure, which
  * `output_truncated` markers account for, are reported beside it, not counted). Rounds alternate
  * baseline/daemon; medians are compared.
  * Targets: ratio ≥ 0.8 and the daemon's max RSS during the runs < 200 MB.
@@ -111,21 +112,25 @@ export async function benchThroughput(): Promise<ThroughputResult> {
       const rss = sampleMaxRss(daemon.pid);
       const runRss = sampleMaxRss(daemon.pid);
       try {
-        const started = performance.now();
+        const started = Date.now();
         const session = await client.launch(projectRoot, FLOOD_HARNESS.id, mbPrompt);
         const done = await client.waitForTerminal(session.id, 50);
-        const seconds = (performance.now() - started) / 1000;
         const maxRunRss = runRss.stop();
         if (done.status !== "completed") throw new Error(`flood session ended ${done.status}`);
         let stored = 0;
         let dropped = 0;
+        let exitedAt: number | undefined;
         await client.forEachEvent(session.id, (event) => {
           if (event.kind === "output") {
             stored += Buffer.byteLength((JSON.parse(event.payload_json) as { data: string }).data);
           } else if (event.kind === "output_truncated") {
             dropped += (JSON.parse(event.payload_json) as { droppedBytes: number }).droppedBytes;
+          } else if (event.kind === "exit") {
+            exitedAt = Date.parse(event.created_at);
           }
         });
+        if (exitedAt === undefined) throw new Error("the flood session has no exit event");
+        const seconds = (exitedAt - started) / 1000;
         return { stored, dropped, seconds, maxRss: rss.stop(), maxRunRss };
       } finally {
         rss.stop();

@@ -8,6 +8,12 @@ export const MAX_PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024;
 /** The event columns, in the order of `eventFromValues`. */
 const EVENT_COLUMNS = "seq, id, session_id, kind, payload_json, created_at";
 type EventValues = [number, string, string, string, string, string];
+/**
+ * A session's pages leave `session_id` out: the caller named it, and 1,000 copies of it read back cost about a
+ * tenth of the page's query.
+ */
+const SESSION_EVENT_COLUMNS = "seq, id, kind, payload_json, created_at";
+type SessionEventValues = [number, string, string, string, string];
 
 /**
  * Rows are read as arrays (better-sqlite3's `raw` mode) and made into records here: building objects of one
@@ -16,6 +22,18 @@ type EventValues = [number, string, string, string, string, string];
  */
 function eventFromValues([seq, id, session_id, kind, payload_json, created_at]: EventValues): EventRow {
   return { seq, id, session_id, kind, payload_json, created_at };
+}
+
+/** The same record shape, for rows of one session read without their `session_id`. */
+function sessionEventMapper(session_id: string) {
+  return ([seq, id, kind, payload_json, created_at]: SessionEventValues): EventRow => ({
+    seq,
+    id,
+    session_id,
+    kind,
+    payload_json,
+    created_at,
+  });
 }
 
 /** Rows read by the first query of a page: few enough that even large events stay a few MiB in memory. */
@@ -28,8 +46,9 @@ const FIRST_CHUNK_ROWS = 256;
  * takes two queries and one of large events never loads much past the budget. Stops at `limit` events (having
  * looked one further to fill `hasMore`) or at MAX_PAGE_PAYLOAD_BYTES of payload.
  */
-function readPage(
-  fetch: (afterSeq: number, rows: number) => EventValues[],
+function readPage<Values extends EventValues | SessionEventValues>(
+  fetch: (afterSeq: number, rows: number) => Values[],
+  toEvent: (values: Values) => EventRow,
   afterSeq: number,
   limit: number,
 ): EventPage {
@@ -41,16 +60,17 @@ function readPage(
   reading: for (;;) {
     const rows = fetch(cursor, rowsWanted);
     for (const values of rows) {
-      const payloadLength = values[4].length;
+      const event = toEvent(values);
+      const payloadLength = event.payload_json.length;
       if (events.length === limit || (events.length > 0 && bytes + payloadLength > MAX_PAGE_PAYLOAD_BYTES)) {
         hasMore = true;
         break reading;
       }
-      events.push(eventFromValues(values));
+      events.push(event);
       bytes += payloadLength;
     }
     if (rows.length < rowsWanted) break; // the log ends here
-    cursor = (rows.at(-1) as EventValues)[0];
+    cursor = (rows.at(-1) as Values)[0];
     const averageBytes = Math.max(1, bytes / events.length);
     const roomFor = Math.floor((MAX_PAGE_PAYLOAD_BYTES - bytes) / averageBytes) + 1;
     rowsWanted = Math.max(1, Math.min(limit + 1 - events.length, roomFor));
@@ -61,7 +81,7 @@ function readPage(
 
 /** Read side of the append-only event log. Appends happen only in the EventWriter. */
 export class EventRepository {
-  private readonly pageStmt: Database.Statement<[string, number, number], EventValues>;
+  private readonly pageStmt: Database.Statement<[string, number, number], SessionEventValues>;
   private readonly seqOfIdStmt: Database.Statement<[string], { seq: number; session_id: string }>;
   private readonly pageAllStmt: Database.Statement<[number, number], EventValues>;
   private readonly tailStmt: Database.Statement<[string, number], EventValues>;
@@ -69,8 +89,8 @@ export class EventRepository {
 
   constructor(db: Database.Database) {
     this.pageStmt = db
-      .prepare<[string, number, number], EventValues>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      .prepare<[string, number, number], SessionEventValues>(
+        `SELECT ${SESSION_EVENT_COLUMNS} FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .raw();
     this.seqOfIdStmt = db.prepare("SELECT seq, session_id FROM events WHERE id = ?");
@@ -93,12 +113,17 @@ export class EventRepository {
    * `hasMore` says a page was cut either way, and `nextCursor` continues it.
    */
   page(sessionId: string, afterSeq: number, limit: number): EventPage {
-    return readPage((after, rows) => this.pageStmt.all(sessionId, after, rows), afterSeq, limit);
+    return readPage(
+      (after, rows) => this.pageStmt.all(sessionId, after, rows),
+      sessionEventMapper(sessionId),
+      afterSeq,
+      limit,
+    );
   }
 
   /** One page of the whole ledger after `afterSeq`, every session interleaved in seq order. */
   pageAll(afterSeq: number, limit: number): EventPage {
-    return readPage((after, rows) => this.pageAllStmt.all(after, rows), afterSeq, limit);
+    return readPage((after, rows) => this.pageAllStmt.all(after, rows), eventFromValues, afterSeq, limit);
   }
 
   findById(eventId: string): { seq: number; sessionId: string } | undefined {

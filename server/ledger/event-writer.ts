@@ -5,13 +5,23 @@ import type { EventRow } from "./records.js";
 import { SessionRepository } from "./session-repository.js";
 
 export const DEFAULT_QUEUE_CAPACITY_BYTES = 2 * 1024 * 1024;
-/** Adjacent output chunks of one session merge up to this size, so a page of 1,000 events stays ~16 MiB. */
-const MAX_COALESCED_OUTPUT_BYTES = 16 * 1024;
+/**
+ * Adjacent output chunks of one session merge up to this size. Fewer, larger rows cost less per byte stored;
+ * 64 KiB rows were no faster than these and raised the daemon's peak RSS under a flood by about 50 MB.
+ */
+const MAX_COALESCED_OUTPUT_BYTES = 32 * 1024;
 const MAX_BATCH_ITEMS = 4096;
 /** How long output may wait for more output before its batch is committed (the live-stream latency cost). */
 const OUTPUT_LINGER_MS = 2;
-/** Queued output beyond this is committed without lingering. */
-const LINGER_FLUSH_BYTES = 256 * 1024;
+/**
+ * Output still arriving this fast when the linger ends (this much queued within it) is a flood: its batch keeps
+ * lingering, up to FLOOD_LINGER_MS from its first chunk, so a flood is stored in few, large transactions while
+ * interactive output keeps its 2 ms.
+ */
+const FLOOD_QUEUED_BYTES = 16 * 1024;
+const FLOOD_LINGER_MS = 10;
+/** Queued output beyond this (or half the queue, if smaller) is committed without lingering. */
+const LINGER_FLUSH_BYTES = 1024 * 1024;
 
 /** What an operation queued with `transact` may do inside the writer's transaction. */
 export interface WriterTx {
@@ -64,6 +74,9 @@ export class EventWriter {
   private readonly maxBusyRetries: number;
   private readonly redactPayload: (payload: Record<string, unknown>) => Record<string, unknown>;
   private pending: { delayMs: number; timer: NodeJS.Timeout } | undefined;
+  /** When the output waiting in the queue started lingering (performance.now()), while it does. */
+  private lingerStartedAt: number | undefined;
+  private readonly lingerFlushBytes: number;
   /** Consecutive failed attempts at the batch at the head of the queue. */
   private failedAttempts = 0;
   private closed = false;
@@ -84,6 +97,7 @@ export class EventWriter {
   ) {
     this.capacityBytes = options.capacityBytes ?? DEFAULT_QUEUE_CAPACITY_BYTES;
     this.maxBusyRetries = options.maxBusyRetries ?? 5;
+    this.lingerFlushBytes = Math.min(LINGER_FLUSH_BYTES, Math.floor(this.capacityBytes / 2));
     this.redactPayload = options.redactPayload ?? ((payload) => payload);
     this.insertEvent = db.prepare(
       "INSERT INTO events (id, session_id, kind, payload_json, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -230,13 +244,15 @@ export class EventWriter {
    * At most one drain is pending at a time. A pending delayed drain (output lingering, or a stalled batch's
    * retry) is brought forward when an immediate one is asked for, except while a failed batch waits to retry.
    */
-  private schedule(delayMs = 0): void {
+  private schedule(delayMs = 0, lingering = false): void {
     if (this.pending) {
       if (delayMs > 0 || this.pending.delayMs === 0 || this.failedAttempts > 0) return;
       clearTimeout(this.pending.timer);
     }
     const run = () => {
       this.pending = undefined;
+      if (lingering && this.lingerLonger()) return;
+      this.lingerStartedAt = undefined;
       this.drain();
     };
     this.pending = {
@@ -251,8 +267,25 @@ export class EventWriter {
    * become a few large transactions; anything else, or a queue already holding a batch's worth, goes at once.
    */
   private scheduleAfterOutput(): void {
-    if (this.queuedBytes >= LINGER_FLUSH_BYTES) this.schedule();
-    else this.schedule(OUTPUT_LINGER_MS);
+    if (this.queuedBytes >= this.lingerFlushBytes) {
+      this.schedule();
+      return;
+    }
+    this.lingerStartedAt ??= performance.now();
+    this.schedule(OUTPUT_LINGER_MS, true);
+  }
+
+  /**
+   * At the end of a linger, a flood's batch (see FLOOD_QUEUED_BYTES) waits on until FLOOD_LINGER_MS after its
+   * first chunk. Returns whether it does; anything queued meanwhile that must go at once still brings it forward.
+   */
+  private lingerLonger(): boolean {
+    if (this.lingerStartedAt === undefined || this.failedAttempts > 0) return false;
+    if (this.queuedBytes < FLOOD_QUEUED_BYTES) return false;
+    const leftMs = FLOOD_LINGER_MS - (performance.now() - this.lingerStartedAt);
+    if (leftMs < 1) return false;
+    this.schedule(leftMs);
+    return true;
   }
 
   private drain(): void {

@@ -34,9 +34,9 @@ export const eventsRouter = router({
     .output(EventPageSchema)
     .query(({ ctx, input }) => {
       const { sessions, events } = ctx.services.ledger;
-      sessions.get(input.sessionId);
       let afterSeq = input.afterSeq ?? 0;
       if (input.afterEventId !== undefined) {
+        sessions.get(input.sessionId); // an unknown session is a 404 before the anchor is judged
         const anchor = events.findById(input.afterEventId);
         if (!anchor || anchor.sessionId !== input.sessionId) {
           throw new CovenError("invalid_request", "afterEventId is not an event of this session.", {
@@ -50,7 +50,11 @@ export const eventsRouter = router({
         }
         afterSeq = anchor.seq;
       }
-      return events.page(input.sessionId, afterSeq, input.limit ?? MAX_EVENT_PAGE);
+      const page = events.page(input.sessionId, afterSeq, input.limit ?? MAX_EVENT_PAGE);
+      // Events exist only for existing sessions (a foreign key with cascade), so only an empty page needs the
+      // session looked up, to tell an unknown session (404) from a quiet one.
+      if (page.events.length === 0) sessions.get(input.sessionId);
+      return page;
     }),
 
   stream: procedure

@@ -1,6 +1,11 @@
 import os from "node:os";
 import * as pty from "node-pty";
-import type { LaunchSessionRequest, SessionRecord } from "../../contract/sessions.js";
+import {
+  DEFAULT_TERMINAL_COLS,
+  DEFAULT_TERMINAL_ROWS,
+  type LaunchSessionRequest,
+  type SessionRecord,
+} from "../../contract/sessions.js";
 import type { CapabilityService } from "../capabilities.js";
 import { CovenError } from "../errors.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -24,8 +29,6 @@ export interface SessionRuntimeOptions {
   onTransition?: (sessionId: string, status: string) => void;
 }
 
-const DEFAULT_COLS = 120;
-const DEFAULT_ROWS = 32;
 const MAX_TITLE = 200;
 
 function defaultTitle(prompt: string): string {
@@ -100,8 +103,8 @@ export class SessionRuntime {
     try {
       child = pty.spawn(executable, argv, {
         name: "xterm-256color",
-        cols: DEFAULT_COLS,
-        rows: DEFAULT_ROWS,
+        cols: request.cols ?? DEFAULT_TERMINAL_COLS,
+        rows: request.rows ?? DEFAULT_TERMINAL_ROWS,
         cwd,
         env: { ...env, TERM: "xterm-256color", COVEN_SESSION_ID: session.id },
       });

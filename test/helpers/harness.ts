@@ -13,6 +13,7 @@ const prompt = process.argv.at(-1);
 process.stdout.write("hello from fake-echo\\n");
 process.stdout.write("argv=" + JSON.stringify(process.argv.slice(2)) + "\\n");
 process.stdout.write("session=" + process.env.COVEN_SESSION_ID + " term=" + process.env.TERM + "\\n");
+process.stdout.write("start size=" + process.stdout.columns + "x" + process.stdout.rows + "\\n");
 process.on("SIGWINCH", () => process.stdout.write("size=" + process.stdout.columns + "x" + process.stdout.rows + "\\n"));
 process.stdin.setEncoding("utf8");
 let buffer = "";

@@ -180,6 +180,8 @@ describe.skipIf(!hasTmux)("coven attach in a real terminal", () => {
   it("coven run attaches at once; a signal restores the terminal and leaves the session running", async () => {
     const pane = openPane(["run", "fake-echo", "launched from tmux"]);
     await waitForScreen(pane, 'argv=["--mode=interactive","--","launched from tmux"]');
+    // The harness started at the pane's size (120×40), not the daemon's default 120×32.
+    await waitForScreen(pane, "start size=120x40");
     const shell = Number(tmux("display-message", "-p", "-t", pane, "#{pane_pid}").trim());
     // The pane runs `sh`, whose only child is the CLI: signal the CLI alone.
     const children = spawnSync("pgrep", ["-P", String(shell)], { encoding: "utf8" })

@@ -110,6 +110,7 @@ describe("launch, output, input, exit", () => {
     // The prompt is one argv element after `--`, even though it starts with a dash.
     expect(output).toContain('argv=["--mode=interactive","--","-not-a-flag\\nsecond line"]');
     expect(output).toContain(`session=${id} term=xterm-256color`);
+    expect(output).toContain("start size=120x32"); // the documented default
 
     const input = await api.post(`/api/v1/sessions/${id}/input`, { data: "ping\r" });
     expect(input.status).toBe(202);
@@ -160,6 +161,12 @@ describe("launch, output, input, exit", () => {
     const launched = await launch({ harness: "fake-echo", prompt: "quick", launchMode: "nonInteractive" });
     await waitForStatus(launched.body.id, "completed");
     expect(outputText(await allEvents(launched.body.id))).toContain('argv=["--mode=batch","--","quick"]');
+  });
+
+  it("starts the PTY at the size the launch asked for", async () => {
+    const launched = await launch({ harness: "fake-echo", prompt: "quick", cols: 100, rows: 40 });
+    await waitForStatus(launched.body.id, "completed");
+    expect(outputText(await allEvents(launched.body.id))).toContain("start size=100x40");
   });
 
   it("records a non-zero exit as failed", async () => {
@@ -216,6 +223,8 @@ describe("launch policy", () => {
     ["a non-canonical root", { harness: "fake-echo", projectRoot: "ROOT/sub/.." }, "projectRoot"],
     ["a ../ cwd", { harness: "fake-echo", cwd: "../" }, "cwd"],
     ["a symlink escaping the root", { harness: "fake-echo", cwd: "escape" }, "cwd"],
+    ["a terminal without columns", { harness: "fake-echo", cols: 0 }, "cols"],
+    ["a fractional terminal height", { harness: "fake-echo", rows: 24.5 }, "rows"],
   ])("refuses %s with the envelope, no row and no process", async (_name, body, field) => {
     fs.rmSync(path.join(kit.projectRoot, "escape"), { force: true });
     fs.symlinkSync("/tmp", path.join(kit.projectRoot, "escape"));
@@ -228,7 +237,9 @@ describe("launch policy", () => {
     const response = await launch(resolved);
     expect(response.status).toBe(400);
     expect(response.body.error?.code).toBe("invalid_request");
-    expect(response.body.error?.details.field).toBe(field);
+    // Policy refusals name one `field`; schema refusals list the failing `fields`.
+    const details = response.body.error?.details ?? {};
+    expect([details.field, ...((details.fields as unknown[] | undefined) ?? [])]).toContain(field);
     expect(rowCount()).toBe(before);
     // No harness was started: the daemon has no child it did not have before.
     expect(daemonChildren().filter((pid) => !childrenBefore.includes(pid))).toEqual([]);

@@ -7,6 +7,12 @@ function exitSoon(): void {
   setTimeout(() => process.exit(), 2000).unref();
 }
 
+/** The size of the terminal this command runs in, when it runs in one that knows its size. */
+function localTerminalSize(): { cols: number; rows: number } | undefined {
+  const { isTTY, columns, rows } = process.stdout;
+  return isTTY && columns > 0 && rows > 0 ? { cols: columns, rows } : undefined;
+}
+
 /** `--json` without `--detach`: the launch record, then each event as a line of JSON, until the session ends. */
 async function followAsJson(client: CovenClient, record: SessionRecord, io: ActionIo): Promise<number> {
   const { exitCodeOf, exitPayload } = await import("../ui/events.js");
@@ -67,6 +73,8 @@ export function registerTerminalCommands(program: Command): void {
             prompt: words.join(" "),
             ...(options.title !== undefined ? { title: options.title } : {}),
             ...(options.nonInteractive ? { launchMode: "nonInteractive" as const } : {}),
+            // Attaching from a terminal: the harness starts at this terminal's size, not the daemon's default.
+            ...(!options.detach && !options.json ? localTerminalSize() : {}),
           });
           if (options.detach) {
             if (io.json) io.printJson(record);

@@ -1,6 +1,6 @@
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_PAGE_PAYLOAD_BYTES } from "../../../server/ledger/event-repository.js";
 import { Ledger } from "../../../server/ledger/ledger.js";
 import { LATEST_SCHEMA_VERSION } from "../../../server/ledger/migrations.js";
@@ -115,6 +115,67 @@ describe("the event writer", () => {
     await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
     await ledger.writer.append("s1", "input", { data: "secret" });
     expect(ledger.events.page("s1", 0, 10).events[0]?.payload_json).toBe('{"data":"[REDACTED]"}');
+  });
+});
+
+describe("output lingering (fake clock: the writer's own timers and performance.now)", () => {
+  afterEach(() => vi.useRealTimers());
+
+  async function floodReadyLedger() {
+    const ledger = await openLedger();
+    await ledger.writer.transact((tx) => tx.sessions.insert(session("s1")));
+    vi.useFakeTimers({
+      toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate", "performance"],
+    });
+    return ledger;
+  }
+  const chunk = "x".repeat(4096);
+
+  it("commits a short burst of output 2 ms after it arrived", async () => {
+    const ledger = await floodReadyLedger();
+    const before = ledger.writer.status();
+    ledger.writer.appendOutput("s1", "prompt> ");
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ledger.writer.status().committedEvents).toBe(before.committedEvents);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ledger.writer.status()).toMatchObject({
+      committedEvents: before.committedEvents + 1,
+      transactions: before.transactions + 1,
+    });
+  });
+
+  it("lets a flood gather for 10 ms from its first chunk, then commits it in one transaction", async () => {
+    const ledger = await floodReadyLedger();
+    const before = ledger.writer.status();
+    for (let i = 0; i < 8; i += 1) ledger.writer.appendOutput("s1", chunk); // 32 KiB within the first 2 ms
+    await vi.advanceTimersByTimeAsync(6);
+    expect(ledger.writer.status().committedEvents).toBe(before.committedEvents);
+    for (let i = 0; i < 8; i += 1) ledger.writer.appendOutput("s1", chunk);
+    await vi.advanceTimersByTimeAsync(3);
+    expect(ledger.writer.status().committedEvents).toBe(before.committedEvents);
+    await vi.advanceTimersByTimeAsync(1);
+    const after = ledger.writer.status();
+    expect(after.transactions).toBe(before.transactions + 1);
+    const outputs = ledger.events.page("s1", 0, 100).events.filter((event) => event.kind === "output");
+    const stored = outputs.map((event) => (JSON.parse(event.payload_json) as { data: string }).data);
+    expect(stored.join("")).toBe(chunk.repeat(16));
+    expect(stored.map((data) => data.length)).toEqual([32 * 1024, 32 * 1024]); // coalesced up to 32 KiB rows
+  });
+
+  it("commits at once when a lifecycle event arrives or a flood reaches 1 MiB", async () => {
+    const ledger = await floodReadyLedger();
+    for (let i = 0; i < 8; i += 1) ledger.writer.appendOutput("s1", chunk);
+    await vi.advanceTimersByTimeAsync(3); // past the first 2 ms: a flood, lingering on
+    const exitAt = performance.now();
+    const exit = ledger.writer.append("s1", "exit", { status: "completed", exitCode: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(exit).resolves.toMatchObject({ kind: "exit" });
+    expect(performance.now()).toBe(exitAt);
+    expect(ledger.writer.status().queuedEvents).toBe(0);
+
+    for (let i = 0; i < 256; i += 1) ledger.writer.appendOutput("s1", chunk); // 1 MiB
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ledger.writer.status()).toMatchObject({ queuedEvents: 0, queuedBytes: 0 });
   });
 });
 
