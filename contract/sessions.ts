@@ -77,9 +77,8 @@ const absolutePath = z
 
 export const LAUNCH_MODES = ["interactive", "nonInteractive"] as const;
 
-/** A terminal's size in character cells, for launch and resize alike. */
-const terminalCols = z.number().int().min(1).max(1000);
-const terminalRows = z.number().int().min(1).max(1000);
+/** A terminal's width or height in character cells, for launch and resize alike. */
+const terminalCells = z.number().int().min(1).max(1000);
 export const DEFAULT_TERMINAL_COLS = 120;
 export const DEFAULT_TERMINAL_ROWS = 32;
 
@@ -93,10 +92,10 @@ export const LaunchSessionRequestSchema = z
     model: z.string().max(256).optional(),
     launchMode: z.enum(LAUNCH_MODES).optional(),
     conversationId: z.string().max(256).optional(),
-    cols: terminalCols
+    cols: terminalCells
       .optional()
       .meta({ description: `the PTY's width at spawn (default ${DEFAULT_TERMINAL_COLS})` }),
-    rows: terminalRows
+    rows: terminalCells
       .optional()
       .meta({ description: `the PTY's height at spawn (default ${DEFAULT_TERMINAL_ROWS})` }),
   })
@@ -107,7 +106,7 @@ export const SendInputRequestSchema = z
   .meta({ id: "SendInputRequest" });
 
 export const ResizeRequestSchema = z
-  .strictObject({ cols: terminalCols, rows: terminalRows })
+  .strictObject({ cols: terminalCells, rows: terminalCells })
   .meta({ id: "ResizeRequest" });
 
 export const RegisterExternalRequestSchema = z

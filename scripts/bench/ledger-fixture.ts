@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Ledger } from "../../server/ledger/ledger.js";
-import type { Session } from "../../server/ledger/records.js";
+import { freshSession, type Session } from "../../server/ledger/records.js";
 
 /**
  * The documented fixture generator of the ledger benchmarks: builds `$home/coven.sqlite3` with the daemon's own
@@ -42,7 +42,7 @@ export async function generateLedgerFixture(
 }
 
 function finishedSession(id: string, at: string): Session {
-  return {
+  return freshSession({
     id,
     projectRoot: "/tmp/coven-bench-project",
     cwd: "/tmp/coven-bench-project",
@@ -50,18 +50,8 @@ function finishedSession(id: string, at: string): Session {
     title: `fixture session ${id}`,
     status: "completed",
     exitCode: 0,
-    archivedAt: null,
     createdAt: at,
     updatedAt: at,
-    conversationId: null,
-    familiarId: null,
-    executionBinding: null,
-    labels: [],
-    visibility: "private",
-    external: false,
-    transcriptPath: null,
-    model: null,
     launchMode: "nonInteractive",
-    pid: null,
-  };
+  });
 }

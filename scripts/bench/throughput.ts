@@ -12,9 +12,9 @@ import {
  * exits 0. Baseline: the same script under raw node-pty in this process, draining `onData` until exit. Ours: the
  * same script launched through the daemon; the clock runs from the launch request until the daemon recorded the
  * exit (the `exit` event's `created_at`, committed after all the output before it; the wall clock is shared, and
- * polling the session's status would add up to a polling interval), and the bytes are the output data the ledger holds afterwards (bytes dropped under pressure, which
- * `output_truncated` markers account for, are reported beside it, not counted). Rounds alternate
- * baseline/daemon; medians are compared.
+ * polling the session's status would add up to a polling interval). The bytes are the output data the ledger
+ * holds afterwards (bytes dropped under pressure, which `output_truncated` markers account for, are reported
+ * beside it, not counted). Rounds alternate baseline/daemon; medians are compared.
  * Targets: ratio ≥ 0.8 and the daemon's max RSS during the runs < 200 MB.
  */
 const MB = Number(process.env.BENCH_THROUGHPUT_MB ?? 50);

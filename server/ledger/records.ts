@@ -129,3 +129,31 @@ export type EventRow = EventRecord;
 export function nowIso(): string {
   return new Date().toISOString();
 }
+
+/** What a new session is made of; every other field starts empty, as in a row the daemon inserts. */
+export type NewSessionFields = Pick<
+  Session,
+  "id" | "projectRoot" | "cwd" | "harness" | "title" | "status" | "launchMode"
+> &
+  Partial<Session>;
+
+/** A new session row: the given fields over the defaults (created and updated now, private, not external). */
+export function freshSession(fields: NewSessionFields): Session {
+  const now = nowIso();
+  return {
+    exitCode: null,
+    archivedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    conversationId: null,
+    familiarId: null,
+    executionBinding: null,
+    labels: [],
+    visibility: "private",
+    external: false,
+    transcriptPath: null,
+    model: null,
+    pid: null,
+    ...fields,
+  };
+}

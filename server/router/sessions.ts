@@ -14,7 +14,7 @@ import {
 } from "../../contract/sessions.js";
 import { CovenError } from "../errors.js";
 import { buildLogPreview, LOG_PREVIEW_EVENTS } from "../ledger/log-preview.js";
-import { nowIso, type Session, toSessionRecord } from "../ledger/records.js";
+import { freshSession, toSessionRecord } from "../ledger/records.js";
 import { sessionArchiveProcedures } from "./session-archive.js";
 import { procedure, router } from "./trpc.js";
 
@@ -177,29 +177,17 @@ export const sessionsRouter = router({
             throw new CovenError("session_id_conflict", undefined, { sessionId: input.id });
           return { session: existing, created: false };
         }
-        const now = nowIso();
-        const session: Session = {
+        const session = freshSession({
           id: input.id,
           projectRoot: input.projectRoot,
           cwd: input.projectRoot,
           harness: input.harness,
           title: ctx.services.redactor.redact(input.title ?? ""),
           status: "running",
-          exitCode: null,
-          archivedAt: null,
-          createdAt: now,
-          updatedAt: now,
-          conversationId: null,
-          familiarId: null,
-          executionBinding: null,
-          labels: [],
-          visibility: "private",
+          launchMode: null,
           external: true,
           transcriptPath: input.transcriptPath ?? null,
-          model: null,
-          launchMode: null,
-          pid: null,
-        };
+        });
         tx.sessions.insert(session);
         return { session, created: true };
       });

@@ -9,7 +9,7 @@ import {
 import type { CapabilityService } from "../capabilities.js";
 import { CovenError } from "../errors.js";
 import type { Ledger } from "../ledger/ledger.js";
-import { nowIso, type Session, toSessionRecord } from "../ledger/records.js";
+import { freshSession, toSessionRecord } from "../ledger/records.js";
 import { newSessionId } from "../policy/ids.js";
 import { canonicalProjectRoot, resolveCwdInsideRoot } from "../policy/paths.js";
 import type { Redactor } from "../privacy/redactor.js";
@@ -73,8 +73,7 @@ export class SessionRuntime {
     const mode = request.launchMode ?? "interactive";
     const argv = buildHarnessArgv(adapter, request.prompt, mode);
 
-    const now = nowIso();
-    const session: Session = {
+    const session = freshSession({
       id: newSessionId(),
       projectRoot,
       cwd,
@@ -82,21 +81,10 @@ export class SessionRuntime {
       // Titles are shown everywhere and often come from the prompt: redacted like everything stored.
       title: this.options.redactor.redact(request.title ?? defaultTitle(request.prompt)),
       status: "created",
-      exitCode: null,
-      archivedAt: null,
-      createdAt: now,
-      updatedAt: now,
-      conversationId: request.conversationId ?? null,
-      familiarId: null,
-      executionBinding: null,
-      labels: [],
-      visibility: "private",
-      external: false,
-      transcriptPath: null,
-      model: request.model ?? null,
       launchMode: mode,
-      pid: null,
-    };
+      conversationId: request.conversationId ?? null,
+      model: request.model ?? null,
+    });
     await ledger.writer.transact((tx) => tx.sessions.insert(session));
 
     let child: pty.IPty;

@@ -1,32 +1,18 @@
 import type { Ledger } from "../../server/ledger/ledger.js";
-import { nowIso, type Session } from "../../server/ledger/records.js";
+import { freshSession, type Session } from "../../server/ledger/records.js";
 
 /** A session row as the runtime inserts it before spawning (`created`). */
 export function newSession(id: string, overrides: Partial<Session> = {}): Session {
-  const now = nowIso();
-  return {
+  return freshSession({
     id,
     projectRoot: "/p",
     cwd: "/p",
     harness: "codex",
     title: id,
     status: "created",
-    exitCode: null,
-    archivedAt: null,
-    createdAt: now,
-    updatedAt: now,
-    conversationId: null,
-    familiarId: null,
-    executionBinding: null,
-    labels: [],
-    visibility: "private",
-    external: false,
-    transcriptPath: null,
-    model: null,
     launchMode: "interactive",
-    pid: null,
     ...overrides,
-  };
+  });
 }
 
 /**
