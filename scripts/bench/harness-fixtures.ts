@@ -144,6 +144,24 @@ export class BenchClient {
     return body;
   }
 
+  /**
+   * Waits (up to `timeoutMs`) until the daemon's background checkpoint has run after `after` (epoch ms). The
+   * checkpoint of a flood waits for the writer to go quiet, so without this it would run in whatever is measured
+   * next. Resolves false if it did not come in time.
+   */
+  async waitForCheckpointAfter(after: number, timeoutMs = 5000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const storage = (await this.health()).storage as
+        | { walCheckpoint?: { lastAt: string | null } }
+        | undefined;
+      const lastAt = storage?.walCheckpoint?.lastAt;
+      if (lastAt && Date.parse(lastAt) >= after) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(50);
+    }
+  }
+
   /** `POST /api/v1/sessions`; throws with the error envelope on anything but 201. */
   async launch(projectRoot: string, harness: string, prompt: string): Promise<SessionRecord> {
     const { status, body } = await this.json<SessionRecord>("POST", "/api/v1/sessions", {

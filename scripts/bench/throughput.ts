@@ -131,6 +131,8 @@ export async function benchThroughput(): Promise<ThroughputResult> {
         });
         if (exitedAt === undefined) throw new Error("the flood session has no exit event");
         const seconds = (exitedAt - started) / 1000;
+        // The WAL is copied back once the writer is quiet; that copy must not run in the baseline's round.
+        await client.waitForCheckpointAfter(exitedAt);
         return { stored, dropped, seconds, maxRss: rss.stop(), maxRunRss };
       } finally {
         rss.stop();

@@ -5,6 +5,15 @@ import type { WalCheckpointStatus } from "../../contract/health.js";
 /** SQLite's own default: checkpoint on the committing connection once the WAL holds this many pages. */
 const INLINE_AUTOCHECKPOINT_PAGES = 1000;
 const DEFAULT_INTERVAL_MS = 250;
+/** Longest a checkpoint waits for the writer to go quiet: the WAL holds at most about this long's commits. */
+const DEFAULT_MAX_DEFER_MS = 2000;
+
+export interface CheckpointTiming {
+  /** How often the thread looks: a round without commits checkpoints. */
+  intervalMs?: number;
+  /** Under continuous writing, checkpoint anyway after this long. */
+  maxDeferMs?: number;
+}
 
 /** The status of a ledger whose connection checkpoints inline (no checkpoint thread). */
 export const INLINE_CHECKPOINTS: WalCheckpointStatus = { mode: "inline", completed: 0, lastAt: null };
@@ -18,7 +27,8 @@ type WorkerMessage =
  * Moves WAL checkpoints off the event loop. SQLite checkpoints on the connection that commits, every 1,000
  * pages: copying the WAL back into the database (and syncing it) inside the writer's commit was most of what a
  * flood of harness output cost here (12.5 ms per MB stored, 3.8 without), and the PTYs were not read meanwhile.
- * A worker thread with its own connection runs PASSIVE checkpoints instead, which never block the writer.
+ * A worker thread with its own connection runs PASSIVE checkpoints instead, which never block the writer, and
+ * waits for a quiet round to run them (see `checkpoint-worker.ts`): a flood is copied back after it, not during.
  *
  * If the worker cannot start or dies, the writer's connection goes back to SQLite's inline checkpoints, so the
  * WAL stays bounded either way; `status().mode` says which one is in force.
@@ -37,10 +47,10 @@ export class WalCheckpointer {
   static async start(
     db: Database.Database,
     path: string,
-    intervalMs = DEFAULT_INTERVAL_MS,
+    { intervalMs = DEFAULT_INTERVAL_MS, maxDeferMs = DEFAULT_MAX_DEFER_MS }: CheckpointTiming = {},
   ): Promise<WalCheckpointer> {
     const checkpointer = new WalCheckpointer(db);
-    await checkpointer.spawn(path, intervalMs);
+    await checkpointer.spawn(path, intervalMs, maxDeferMs);
     return checkpointer;
   }
 
@@ -65,12 +75,12 @@ export class WalCheckpointer {
     await exited;
   }
 
-  private spawn(path: string, intervalMs: number): Promise<void> {
+  private spawn(path: string, intervalMs: number, maxDeferMs: number): Promise<void> {
     return new Promise((resolve) => {
       let worker: Worker;
       try {
         worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url), {
-          workerData: { path, intervalMs },
+          workerData: { path, intervalMs, maxDeferMs },
         });
       } catch (error) {
         this.fallBack(error);

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -22,7 +23,7 @@ function walDatabase(): { db: Database.Database; file: string } {
 describe("WalCheckpointer", () => {
   it("checkpoints on its thread while the connection's own checkpoints are off, and hands them back on stop", async () => {
     const { db, file } = walDatabase();
-    const checkpointer = await WalCheckpointer.start(db, file, 20);
+    const checkpointer = await WalCheckpointer.start(db, file, { intervalMs: 20 });
     expect(checkpointer.status().mode).toBe("background");
     expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
     const insert = db.prepare("INSERT INTO t VALUES (?)");
@@ -37,13 +38,58 @@ describe("WalCheckpointer", () => {
 
   it("falls back to inline checkpoints, saying why, when the thread cannot open the ledger", async () => {
     const { db } = walDatabase();
-    const checkpointer = await WalCheckpointer.start(db, path.join(tempDir(), "missing.sqlite3"), 20);
+    const checkpointer = await WalCheckpointer.start(db, path.join(tempDir(), "missing.sqlite3"), {
+      intervalMs: 20,
+    });
     expect(checkpointer.status().mode).toBe("inline");
     // The driver names the problem (its wording differs between better-sqlite3 12 and 13); under the test runner
     // the thread's error can reach us as its code only.
     expect(checkpointer.status().lastError).toMatch(/directory does not exist|unable to open|^[A-Z_]+$/);
     expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
     await checkpointer.stop();
+    db.close();
+  });
+
+  it("waits for the writer to go quiet, and checkpoints anyway once writing has gone on for maxDeferMs", async () => {
+    const { db, file } = walDatabase();
+    // Another process commits back to back for 1.2 s, twice: once under a deferral longer than that, once under
+    // a deferral of 200 ms. Checkpoints reported between its first commit and its exit are counted.
+    async function checkpointsWhileWriting(maxDeferMs: number): Promise<{ during: number; after: number }> {
+      const checkpointer = await WalCheckpointer.start(db, file, { intervalMs: 50, maxDeferMs });
+      const writer = spawn(
+        process.execPath,
+        [
+          "-e",
+          `const db = new (require("better-sqlite3"))(${JSON.stringify(file)});
+           db.pragma("synchronous = NORMAL");
+           const insert = db.prepare("INSERT INTO t VALUES (?)");
+           insert.run("first");
+           process.stdout.write("writing\\n");
+           const end = Date.now() + 1200;
+           while (Date.now() < end) insert.run("x".repeat(1000));
+           db.close();`,
+        ],
+        { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
+      );
+      const exited = new Promise((resolve) => writer.once("exit", resolve));
+      await new Promise((resolve) => writer.stdout.once("data", resolve));
+      const before = checkpointer.status().completed;
+      await exited;
+      const during = checkpointer.status().completed - before;
+      await waitFor(
+        () => checkpointer.status().completed > before + during,
+        "a checkpoint once the writer is quiet",
+      );
+      const after = checkpointer.status().completed - before - during;
+      await checkpointer.stop();
+      return { during, after };
+    }
+    const deferred = await checkpointsWhileWriting(60_000);
+    // 24 rounds passed while it wrote; one may find a quiet moment if the writer is descheduled for 50 ms.
+    expect(deferred.during).toBeLessThanOrEqual(1);
+    expect(deferred.after).toBeGreaterThanOrEqual(1);
+    const bounded = await checkpointsWhileWriting(200);
+    expect(bounded.during).toBeGreaterThanOrEqual(2);
     db.close();
   });
 });
