@@ -16,6 +16,7 @@ import type { Redactor } from "../privacy/redactor.js";
 import { StreamRedactor } from "../privacy/stream-redactor.js";
 import { buildHarnessArgv, requireHarnessAdapter, resolveExecutable } from "./adapters/index.js";
 import { type LiveSession, LiveSessionRegistry } from "./live-session.js";
+import { readTailBeforeClose } from "./pty-exit-tail.js";
 
 export interface SessionRuntimeOptions {
   ledger: Ledger;
@@ -191,14 +192,16 @@ export class SessionRuntime {
     const emit = (text: string) => {
       if (text.length > 0) ledger.writer.appendOutput(sessionId, text);
     };
-    child.onData((data) => {
+    const onOutput = (data: string) => {
       emit(live.redactor.push(data));
       clearTimeout(live.idleFlush);
       // Text held back as a possible secret is released after a short quiet period.
       live.idleFlush = live.redactor.holding
         ? setTimeout(() => emit(live.redactor.flush()), this.idleFlushMs)
         : undefined;
-    });
+    };
+    child.onData(onOutput);
+    readTailBeforeClose(child, onOutput);
     child.onExit(({ exitCode, signal }) => {
       clearTimeout(live.idleFlush);
       clearTimeout(live.killEscalation);
