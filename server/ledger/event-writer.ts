@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { EventWriterStatus } from "../../contract/health.js";
+import { newEventId } from "../policy/ids.js";
 import type { EventRow } from "./records.js";
 import { SessionRepository } from "./session-repository.js";
 
@@ -226,7 +226,7 @@ export class EventWriter {
   }
 
   private insert(sessionId: string, kind: string, payloadJson: string, createdAt: string): EventRow {
-    const id = randomUUID();
+    const id = newEventId();
     const seq = Number(this.insertEvent.run(id, sessionId, kind, payloadJson, createdAt).lastInsertRowid);
     const row: EventRow = {
       seq,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CovenError } from "../../../server/errors.js";
-import { assertSessionId, isValidSessionId, newSessionId } from "../../../server/policy/ids.js";
+import { assertSessionId, isValidSessionId, newEventId, newSessionId } from "../../../server/policy/ids.js";
 
 describe("session ids", () => {
   it("accepts URL-safe ids of 1 to 128 characters", () => {
@@ -40,5 +40,29 @@ describe("session ids", () => {
         expect((error as CovenError).details).toEqual({ field: expected });
       }
     }
+  });
+});
+
+describe("event ids", () => {
+  const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const millisOf = (id: string) => Number.parseInt(id.replace(/-/g, "").slice(0, 12), 16);
+
+  it("are version 7 UUIDs carrying their creation time, unique over many more ids than one random pool", () => {
+    const before = Date.now();
+    const ids = Array.from({ length: 5000 }, () => newEventId());
+    const after = Date.now();
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(id).toMatch(V7);
+      expect(millisOf(id)).toBeGreaterThanOrEqual(before);
+      expect(millisOf(id)).toBeLessThanOrEqual(after);
+    }
+  });
+
+  it("sort in time order across milliseconds, so new ids land at the end of the ledger's id index", () => {
+    const times = [1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000, 2 ** 48 - 1];
+    const ids = times.map((now) => newEventId(now));
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.map(millisOf)).toEqual(times);
   });
 });
