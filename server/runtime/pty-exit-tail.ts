@@ -28,11 +28,17 @@ export function readTailBeforeClose(child: IPty, onTail: (text: string) => void)
   if (!socket || typeof socket.destroy !== "function" || typeof fd !== "number") return;
   const destroy = socket.destroy.bind(socket);
   socket.destroy = (error?: Error) => {
-    if (!socket.destroyed) {
-      const tail = readRemaining(fd);
-      if (tail.length > 0) onTail(tail);
+    try {
+      if (!socket.destroyed) {
+        const tail = readRemaining(fd);
+        if (tail.length > 0) onTail(tail);
+      }
+    } catch {
+      // Only a broken writer could throw here, and the exit that follows reports it; the socket must close
+      // regardless (node-pty's exit event waits for that), and a throw here would escape into a timer.
     }
-    return destroy(error);
+    destroy(error);
+    return socket;
   };
 }
 
