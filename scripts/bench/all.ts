@@ -51,7 +51,7 @@ const scenarios: Scenario[] = [
     }),
     whenMissed: {
       cause:
-        "Borderline on this VM (0.57-0.64 across full runs). perf per round-trip: fastify's routing and reply, the " +
+        "Borderline on this VM (0.57-0.75 across full runs). perf per round-trip: fastify's routing and reply, the " +
         "tRPC procedure chain, and zod validating the response (~15 %) on top of what the bare server does.",
       remains:
         "Request logging of successful reads was cut (a fifth of a round-trip). Response validation stays: a " +

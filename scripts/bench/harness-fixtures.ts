@@ -134,6 +134,7 @@ export class BenchClient {
   async health(): Promise<{
     daemon: { pid: number };
     eventWriter: { droppedOutputEvents: number; droppedOutputBytes: number; [key: string]: unknown };
+    storage: { walCheckpoint: { lastAt: string | null; [key: string]: unknown }; [key: string]: unknown };
     [key: string]: unknown;
   }> {
     const { status, body } = await this.json<Awaited<ReturnType<BenchClient["health"]>>>(
@@ -152,10 +153,7 @@ export class BenchClient {
   async waitForCheckpointAfter(after: number, timeoutMs = 5000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const storage = (await this.health()).storage as
-        | { walCheckpoint?: { lastAt: string | null } }
-        | undefined;
-      const lastAt = storage?.walCheckpoint?.lastAt;
+      const { lastAt } = (await this.health()).storage.walCheckpoint;
       if (lastAt && Date.parse(lastAt) >= after) return true;
       if (Date.now() >= deadline) return false;
       await sleep(50);
