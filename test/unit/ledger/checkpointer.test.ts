@@ -52,11 +52,16 @@ describe("WalCheckpointer", () => {
 
   it("waits for the writer to go quiet, and checkpoints anyway once writing has gone on for maxDeferMs", async () => {
     const { db, file } = walDatabase();
-    // Another process commits back to back for 1.2 s, twice: once under a deferral longer than that, once under
-    // a deferral of 200 ms. Checkpoints reported between its first commit and its exit are counted.
+    // Another process commits back to back, twice: for 1.2 s under a deferral longer than that, then for 3 s
+    // under a deferral of 200 ms (long enough for several forced checkpoints even when the suite's other workers
+    // slow the checkpoint thread down). Checkpoints reported between its first commit and its exit are counted.
     // After a deferred run, the checkpoint that follows is awaited; after a bounded one the last forced checkpoint
     // may already have copied everything, leaving nothing new to report.
-    async function checkpointsWhileWriting(maxDeferMs: number, awaitAfter: boolean): Promise<number> {
+    async function checkpointsWhileWriting(
+      writingMs: number,
+      maxDeferMs: number,
+      awaitAfter: boolean,
+    ): Promise<number> {
       const checkpointer = await WalCheckpointer.start(db, file, { intervalMs: 100, maxDeferMs });
       const writer = spawn(
         process.execPath,
@@ -67,7 +72,7 @@ describe("WalCheckpointer", () => {
            const insert = db.prepare("INSERT INTO t VALUES (?)");
            insert.run("first");
            process.stdout.write("writing\\n");
-           const end = Date.now() + 1200;
+           const end = Date.now() + ${writingMs};
            while (Date.now() < end) insert.run("x".repeat(1000));
            db.close();`,
         ],
@@ -88,8 +93,8 @@ describe("WalCheckpointer", () => {
       return during;
     }
     // 12 rounds passed while it wrote; one may find a quiet moment if the writer is descheduled for 100 ms.
-    expect(await checkpointsWhileWriting(60_000, true)).toBeLessThanOrEqual(1);
-    expect(await checkpointsWhileWriting(200, false)).toBeGreaterThanOrEqual(3);
+    expect(await checkpointsWhileWriting(1200, 60_000, true)).toBeLessThanOrEqual(1);
+    expect(await checkpointsWhileWriting(3000, 200, false)).toBeGreaterThanOrEqual(3);
     db.close();
   });
 });
