@@ -77,9 +77,10 @@ const scenarios: Scenario[] = [
         "during a 50 MB flood shows SQLite commits 29 % (WAL frame writes 10 %), PTY reads 28 %, the redaction " +
         "trigger scan 9 %; ~0.9 s of CPU per 50 MB against ~0.45 s for the bare drainer.",
       remains:
-        "Overlapping storage with reading needs a spare core: a prototype reading PTYs on a worker thread and " +
-        "storing on the main one measured 0.58 against 0.61 inline on 2 cores. On 4+ cores that split (or a " +
-        "writer thread) is the next step. Sustained floods: 200 MB measured 0.67.",
+        "Overlapping storage with reading needs a spare core: a PTY-reader thread measured 0.58 against 0.61 " +
+        "inline, a writer thread 0.38-0.51 against 0.47-0.69, on 2 cores (a thread busy 45 % of the time alone " +
+        "slows raw node-pty by 15-30 %). On 4+ cores the writer thread is the next thing to measure. Sustained " +
+        "floods: 200 MB measured 0.67.",
     },
   },
   {
