@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { CheckpointPacing } from "./checkpoint-pacing.js";
 
 /**
  * The WAL checkpointer's thread: its own connection to the ledger, a PASSIVE checkpoint once the writer has been
@@ -24,7 +25,7 @@ db.pragma("wal_autocheckpoint = 0");
 let last = "";
 /** `data_version` changes whenever another connection (the writer) commits. */
 let lastVersion = db.pragma("data_version", { simple: true });
-let deferredMs = 0;
+const pacing = new CheckpointPacing(intervalMs, maxDeferMs);
 
 function checkpoint(): void {
   try {
@@ -42,19 +43,15 @@ function checkpoint(): void {
 }
 
 function round(): void {
+  let writing = false;
   try {
     const version = db.pragma("data_version", { simple: true });
-    const writing = version !== lastVersion;
+    writing = version !== lastVersion;
     lastVersion = version;
-    if (writing && deferredMs + intervalMs < maxDeferMs) {
-      deferredMs += intervalMs;
-      return;
-    }
   } catch {
     // Reading the version cannot fail short of a broken connection; checkpoint() then reports the error.
   }
-  deferredMs = 0;
-  checkpoint();
+  if (pacing.checkpointNow(writing)) checkpoint();
 }
 
 const timer = setInterval(round, intervalMs);

@@ -2,8 +2,13 @@ import { API_VERSION, LEGACY_API_VERSION } from "../../contract/common.js";
 import { ApiVersionSchema, type CapabilitiesFlags, HealthSchema } from "../../contract/health.js";
 import { procedure } from "./trpc.js";
 
-/** Capabilities are honest: each flag is computed from what this process actually has wired. */
-function capabilityFlags(): CapabilitiesFlags {
+/**
+ * Capabilities are honest, for the connection that asks: every flag that is true names routes this process has
+ * wired and this caller may use. Over the read-only TCP listener every mutation answers 403, so the features made
+ * of mutations (launch/input/kill, resize, archive/summon/sacrifice) are false there.
+ */
+function capabilityFlags(transport: "unix" | "tcp"): CapabilitiesFlags {
+  const mayMutate = transport === "unix";
   return {
     sessions: true,
     events: true,
@@ -21,10 +26,10 @@ function capabilityFlags(): CapabilitiesFlags {
     afsCommitDryRun: false,
     executionBindingContracts: [],
     requestAdoptionContracts: [],
-    sessionLaunch: true,
+    sessionLaunch: mayMutate,
     liveEventStream: true,
-    sessionArchive: true,
-    terminalResize: true,
+    sessionArchive: mayMutate,
+    terminalResize: mayMutate,
     openapi: true,
     trpc: true,
   };
@@ -53,7 +58,7 @@ export const systemProcedures = {
         ok: true as const,
         apiVersion: API_VERSION,
         covenVersion: identity.version,
-        capabilities: capabilityFlags(),
+        capabilities: capabilityFlags(ctx.transport),
         daemon: { pid: identity.pid, startedAt: identity.startedAt, socket: identity.socketPath },
         tcp: identity.tcp && { ...identity.tcp, readOnly: true as const },
         eventWriter: ledger.writer.status(),

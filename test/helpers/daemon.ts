@@ -47,8 +47,27 @@ export async function startDaemon(
     output += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`daemon exited early: ${output}`);
+  await waitForHealth(child, socket, () => output).catch(async (error: unknown) => {
+    // A daemon that never answered must not outlive the test that started it.
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+    throw error;
+  });
+  return {
+    home,
+    socket,
+    process: child,
+    output: () => output,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+function waitForHealth(child: ChildProcess, socket: string, output: () => string): Promise<void> {
+  return waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`daemon exited early: ${output()}`);
     if (!fs.existsSync(socket)) return false;
     try {
       const agent = new Agent({ connect: { socketPath: socket } });
@@ -60,14 +79,4 @@ export async function startDaemon(
       return false;
     }
   }, "the daemon to answer health");
-  return {
-    home,
-    socket,
-    process: child,
-    output: () => output,
-    async stop(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
 }

@@ -63,6 +63,19 @@ function pump() {
 `,
 };
 
+/** The bundled adapters' executables. Tests rely on their absence (install hints, refusals, doctor warnings). */
+const BUNDLED_EXECUTABLES = ["codex", "claude", "copilot"];
+
+/**
+ * This process's PATH without the directories holding a bundled harness, so that on a developer's machine with
+ * Codex or Claude Code installed no test ever launches the real thing.
+ */
+function pathWithoutBundledHarnesses(): string[] {
+  return (process.env.PATH ?? "")
+    .split(":")
+    .filter((dir) => dir !== "" && !BUNDLED_EXECUTABLES.some((name) => fs.existsSync(path.join(dir, name))));
+}
+
 export interface FakeHarnessKit {
   bin: string;
   manifest: string;
@@ -94,6 +107,9 @@ export function fakeHarnessKit(): FakeHarnessKit {
     bin,
     manifest,
     projectRoot,
-    env: { PATH: `${bin}:${process.env.PATH}`, COVEN_HARNESS_ADAPTER_MANIFEST: manifest },
+    env: {
+      PATH: [bin, ...pathWithoutBundledHarnesses()].join(":"),
+      COVEN_HARNESS_ADAPTER_MANIFEST: manifest,
+    },
   };
 }

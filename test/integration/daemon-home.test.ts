@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { RestClient } from "../helpers/api.js";
-import { COVEN_BIN, startDaemon, tempDir } from "../helpers/daemon.js";
+import { COVEN_BIN, startDaemon, type TestDaemon, tempDir } from "../helpers/daemon.js";
 
 function serveOnce(home: string) {
   return spawnSync(process.execPath, [COVEN_BIN, "daemon", "serve"], {
@@ -11,6 +11,18 @@ function serveOnce(home: string) {
     encoding: "utf8",
     timeout: 10_000,
   });
+}
+
+/** Daemons started by the current test: stopped after it even when an assertion failed first. */
+const started: TestDaemon[] = [];
+afterEach(async () => {
+  for (const daemon of started.splice(0)) await daemon.stop();
+});
+
+async function startTracked(options?: Parameters<typeof startDaemon>[0]): Promise<TestDaemon> {
+  const daemon = await startDaemon(options);
+  started.push(daemon);
+  return daemon;
 }
 
 describe("COVEN_HOME safety", () => {
@@ -46,16 +58,16 @@ describe("COVEN_HOME safety", () => {
 
 describe("graceful shutdown", () => {
   it.each(["SIGTERM", "SIGINT"] as const)("on %s closes cleanly and removes the socket", async (signal) => {
-    const daemon = await startDaemon();
+    const daemon = await startTracked();
     expect(await daemon.stop(signal)).toBe(0);
     expect(fs.existsSync(daemon.socket)).toBe(false);
     // The ledger survives: a second daemon on the same home opens it.
-    const again = await startDaemon({ home: daemon.home });
+    const again = await startTracked({ home: daemon.home });
     expect(await again.stop()).toBe(0);
   });
 
   it("refuses to start a second daemon on a home that is being served", async () => {
-    const daemon = await startDaemon();
+    const daemon = await startTracked();
     const second = serveOnce(daemon.home);
     expect(second.status).toBe(1);
     expect(second.stderr).toContain("already serving");
@@ -74,7 +86,7 @@ describe("request log", () => {
     /"method":"GET","route":"\(unmatched\)","status":404,"durationMs":[\d.]+,"code":"not_found"/;
 
   it("logs refusals at info and successful reads only at debug", async () => {
-    const daemon = await startDaemon();
+    const daemon = await startTracked();
     const api = new RestClient(daemon.socket);
     expect((await api.get("/api/v1/health")).status).toBe(200);
     expect((await api.get("/api/v1/no-such-route")).status).toBe(404);
@@ -83,7 +95,7 @@ describe("request log", () => {
     expect(readLog(daemon.home)).toMatch(notFoundLine);
     expect(readLog(daemon.home)).not.toMatch(healthLine);
 
-    const verbose = await startDaemon({ home: daemon.home, env: { COVEN_LOG_LEVEL: "debug" } });
+    const verbose = await startTracked({ home: daemon.home, env: { COVEN_LOG_LEVEL: "debug" } });
     const again = new RestClient(verbose.socket);
     expect((await again.get("/api/v1/health")).status).toBe(200);
     await again.close();

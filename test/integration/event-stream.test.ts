@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CovenTrpcClient, createSocketTrpcClient } from "../../clients/core/trpc-client.js";
 import { RestClient } from "../helpers/api.js";
-import { startDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startDaemon, type TestDaemon, waitFor } from "../helpers/daemon.js";
 import { type FakeHarnessKit, fakeHarnessKit } from "../helpers/harness.js";
 import { readSse } from "../helpers/sse.js";
 
@@ -38,6 +38,10 @@ describe("the live event stream", () => {
   it("gives a client subscribed before launch every event of the session, in order, as they commit", async () => {
     const received: EventRecord[] = [];
     let sessionId: string | undefined;
+    let resolveStarted: () => void;
+    const started = new Promise<void>((resolve) => {
+      resolveStarted = resolve;
+    });
     let resolveDone: () => void;
     const done = new Promise<void>((resolve) => {
       resolveDone = resolve;
@@ -46,6 +50,7 @@ describe("the live event stream", () => {
     const subscription = trpc.events.stream.subscribe(
       {},
       {
+        onStarted: () => resolveStarted(),
         onData: (envelope) => {
           const event = envelope.data as EventRecord;
           received.push(event);
@@ -53,20 +58,24 @@ describe("the live event stream", () => {
         },
       },
     );
-    // Give the subscription a moment to be established before the launch.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await started;
     const launched = await api.post<{ id: string }>("/api/v1/sessions", {
       projectRoot: kit.projectRoot,
       harness: "fake-echo",
-      prompt: "quick",
+      prompt: "",
     });
-    sessionId = launched.body.id;
+    const id = launched.body.id;
+    sessionId = id;
+    const ours = () => received.filter((event) => event.session_id === id);
+    // Pushed as they commit: the launch and the first output arrive while the harness still runs.
+    await waitFor(() => ours().some((event) => event.kind === "output"), "the first output, live");
+    expect((await api.get<{ status: string }>(`/api/v1/sessions/${id}`)).body.status).toBe("running");
+    expect(ours().map((event) => event.kind)).not.toContain("exit");
+    await api.post(`/api/v1/sessions/${id}/input`, { data: "exit 0\r" });
     await done;
     subscription.unsubscribe();
-    const ours = received.filter((event) => event.session_id === sessionId);
-    expect(ours).toEqual(await ledgerEvents(sessionId));
-    expect(ours[0]?.kind).toBe("launch");
-    expect(ours.map((event) => event.kind)).toContain("output");
+    expect(ours()).toEqual(await ledgerEvents(id));
+    expect(ours()[0]?.kind).toBe("launch");
   });
 
   it("over REST: replays, follows, ends after exit; a reconnect with the last seq gets exactly the rest", async () => {

@@ -208,7 +208,8 @@ describe("sessions without a PTY", () => {
 });
 
 describe("events", () => {
-  it("pages with afterSeq, afterEventId and limit, on both routes", async () => {
+  // `limit` and `hasMore: true` need a session with several events: runtime.test.ts pages a harness's.
+  it("pages with afterSeq and afterEventId, on both routes", async () => {
     await api.post("/api/v1/sessions/external", externalBody("ev-1"));
     await api.post("/api/v1/sessions/ev-1/complete", { exitCode: 1 });
     const all = await api.get<Record<string, any>>("/api/v1/events?sessionId=ev-1");
@@ -221,9 +222,6 @@ describe("events", () => {
     expect(after.body).toEqual({ events: [], nextCursor: null, hasMore: false });
     const byId = await api.get<Record<string, any>>(`/api/v1/sessions/ev-1/events?afterEventId=${exit.id}`);
     expect(byId.body.events).toEqual([]);
-
-    const limited = await api.get<Record<string, any>>("/api/v1/sessions/done-0/events?limit=1");
-    expect(limited.body.hasMore).toBe(false);
   });
 
   it("refuses a missing sessionId, a bad limit, a foreign event id and an unknown session", async () => {

@@ -84,6 +84,8 @@ describe("recovery after a daemon dies", () => {
   it("orphans a session that was running when the daemon was SIGKILLed, keeping its history", async () => {
     const kit = fakeHarnessKit();
     const first = await startDaemon({ env: kit.env });
+    // Until the SIGKILL below, a failure must stop it (a clean stop also kills its harness); after, a no-op.
+    cleanups.push(() => first.stop());
     let api = new RestClient(first.socket);
     const launched = await api.post<SessionRecord>("/api/v1/sessions", {
       projectRoot: kit.projectRoot,

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../helpers/api.js";
 import { startDaemon, type TestDaemon, waitFor } from "../helpers/daemon.js";
@@ -83,15 +84,14 @@ function daemonChildren(): number[] {
   return result.stdout.split("\n").filter(Boolean).map(Number);
 }
 
+/** Session rows in the daemon's ledger file, read beside it (WAL readers never block the daemon). */
 function rowCount(): number {
-  const result = spawnSync(
-    "sqlite3",
-    [path.join(daemon.home, "coven.sqlite3"), "SELECT count(*) FROM sessions"],
-    {
-      encoding: "utf8",
-    },
-  );
-  return Number(result.stdout.trim());
+  const db = new Database(path.join(daemon.home, "coven.sqlite3"), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM sessions").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }
 
 describe("launch, output, input, exit", () => {
@@ -175,6 +175,31 @@ describe("launch, output, input, exit", () => {
     expect(done.exit_code).toBe(7);
     const events = await allEvents(launched.body.id);
     expect(JSON.parse(events.at(-1)!.payload_json)).toMatchObject({ status: "failed", exitCode: 7 });
+  });
+
+  it("pages a session's events with limit, following nextCursor until hasMore is false", async () => {
+    const { body } = await launch({ harness: "fake-echo", prompt: "quick" });
+    await waitForStatus(body.id, "completed");
+    const all = await allEvents(body.id);
+    expect(all.map((event) => event.kind)).toEqual(expect.arrayContaining(["launch", "output", "exit"]));
+
+    type Page = { events: EventRecord[]; hasMore: boolean; nextCursor: { afterSeq: number } | null };
+    const paged: EventRecord[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const page = (await api.get<Page>(`/api/v1/sessions/${body.id}/events?afterSeq=${afterSeq}&limit=1`))
+        .body;
+      expect(page.events).toHaveLength(1);
+      expect(page.nextCursor).toEqual({ afterSeq: page.events[0]!.seq });
+      paged.push(...page.events);
+      if (!page.hasMore) break;
+      afterSeq = page.events[0]!.seq;
+    }
+    expect(paged).toEqual(all);
+
+    const firstTwo = (await api.get<Page>(`/api/v1/events?sessionId=${body.id}&limit=2`)).body;
+    expect(firstTwo.events).toEqual(all.slice(0, 2));
+    expect(firstTwo.hasMore).toBe(true);
   });
 
   it("kills a harness that ignores SIGTERM: escalates to SIGKILL and ends killed", async () => {

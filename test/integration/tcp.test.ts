@@ -3,6 +3,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RestClient } from "../helpers/api.js";
 import { COVEN_BIN, startDaemon, type TestDaemon, tempDir } from "../helpers/daemon.js";
 import { assertDocumentedResponse } from "../helpers/openapi-validator.js";
 
@@ -86,6 +87,32 @@ describe("the loopback TCP listener", () => {
       origin: "http://localhost:5173",
     });
     expect(allowedOrigin.status).toBe(200);
+  });
+
+  it("reports the mutation features as unavailable over TCP, and available over the socket", async () => {
+    const overTcp = await tcpRequest("GET", "/api/v1/health", { host: `127.0.0.1:${port}` });
+    const unix = new RestClient(daemon.socket);
+    const overSocket = await unix.call<{ capabilities: Record<string, unknown> }>("GET", "/api/v1/health");
+    await unix.close();
+    const mutationFeatures = { sessionLaunch: false, sessionArchive: false, terminalResize: false };
+    expect(overTcp.body.capabilities).toMatchObject({
+      ...mutationFeatures,
+      sessions: true,
+      liveEventStream: true,
+    });
+    expect(overSocket.body.capabilities).toMatchObject({
+      sessionLaunch: true,
+      sessionArchive: true,
+      terminalResize: true,
+    });
+    // What the flags say is what the listener does: a launch over TCP is refused.
+    const launch = await tcpRequest(
+      "POST",
+      "/api/v1/sessions",
+      { host: `127.0.0.1:${port}` },
+      { projectRoot: "/tmp", harness: "codex", prompt: "x" },
+    );
+    expect(launch.status).toBe(403);
   });
 
   it("refuses a foreign Host (DNS rebinding) with 403 forbidden", async () => {

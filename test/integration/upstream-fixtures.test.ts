@@ -98,9 +98,15 @@ describe("upstream fixtures", () => {
     expect(shapeMismatches(fixture("events-output-exit.json"), ours)).toEqual([]);
   });
 
-  it("the error envelope ⊇ error-session-not-live.json", async () => {
-    // session_not_live needs a PTY session; the envelope's shape is the same for every code.
-    const ours = (await api.get("/api/v1/sessions/missing-one")).body;
-    expect(shapeMismatches(fixture("error-session-not-live.json"), ours)).toEqual([]);
+  it("the error envelope ⊇ error-session-not-live.json, for the same refusal", async () => {
+    // Input to a session that is not live: fx-done has ended (no PTY of this daemon was ever behind it).
+    const ours = await api.post<{ error: { code: string; details: Record<string, unknown> } }>(
+      "/api/v1/sessions/fx-done/input",
+      { data: "hello" },
+    );
+    expect(ours.status).toBe(409);
+    expect(ours.body.error.code).toBe(fixture("error-session-not-live.json").error.code);
+    expect(ours.body.error.details).toMatchObject({ sessionId: "fx-done" });
+    expect(shapeMismatches(fixture("error-session-not-live.json"), ours.body)).toEqual([]);
   });
 });

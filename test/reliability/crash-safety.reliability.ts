@@ -65,10 +65,21 @@ describe("crash safety (SIGKILL during heavy output)", () => {
       // Most rounds kill while the sessions run; some while launches are still in flight.
       const mode: RoundReport["mode"] = round % 5 === 0 ? "launching" : "running";
       const acknowledged: EventRecord[] = [];
+      // The stream may only break because of the kill: anything that ends it before (a refused or failed
+      // subscription) would leave nothing acknowledged to check, and fails the round instead.
+      let killed = false;
+      let streamFailure: unknown;
       const subscriber = readSse(live.socket, `/api/v1/events/stream?afterSeq=${lastSeq}`, (message) => {
         if (message.event !== "end") acknowledged.push(JSON.parse(message.data) as EventRecord);
         return true;
-      }).catch((error: unknown) => error);
+      }).then(
+        (result) => {
+          if (!killed) streamFailure = `the stream ended before the kill: ${JSON.stringify(result)}`;
+        },
+        (error: unknown) => {
+          if (!killed) streamFailure = error;
+        },
+      );
       // Give the subscription a moment to be established before the output starts.
       await sleep(50);
       const launches = Array.from({ length: SESSIONS_PER_ROUND }, () =>
@@ -95,8 +106,12 @@ describe("crash safety (SIGKILL during heavy output)", () => {
         killAfterMs = randomInt(random, 0, 250);
       }
       await sleep(killAfterMs);
+      killed = true;
       expect(await live.stop("SIGKILL")).toBeNull();
       await subscriber;
+      expect(streamFailure, `round ${round}: the subscriber`).toBeUndefined();
+      // Every launch answered 201 at least 100 ms before the kill: its launch event was committed and pushed.
+      if (mode === "running") expect(acknowledged.length).toBeGreaterThanOrEqual(launched.length);
       await api.close().catch(() => {});
 
       const restartStarted = Date.now();

@@ -3,11 +3,19 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DailyLogDestination, dailyLogFileName } from "../../../server/daemon/log-file.js";
 import { Redactor } from "../../../server/privacy/redactor.js";
-import { tempDir } from "../../helpers/daemon.js";
+import { tempDir, waitFor } from "../../helpers/daemon.js";
 
-function finish(destination: DailyLogDestination): Promise<void> {
+/** Ends the destination and waits until every file holds its lines (they are opened and written asynchronously). */
+async function finish(destination: DailyLogDestination, dir: string, lineCount: number): Promise<void> {
   destination.end();
-  return new Promise((resolve) => setTimeout(resolve, 50));
+  const lines = () =>
+    fs
+      .readdirSync(dir)
+      .map((name) => fs.readFileSync(path.join(dir, name), "utf8"))
+      .join("")
+      .split("\n")
+      .filter(Boolean).length;
+  await waitFor(() => lines() >= lineCount, `${lineCount} log lines on disk`, 5_000);
 }
 
 describe("the daily log file", () => {
@@ -22,7 +30,7 @@ describe("the daily log file", () => {
     stream.write('{"msg":"first","key":"AKIAIOSFODNN7EXAMPLE"}\n');
     now = new Date("2026-11-27T00:00:01.000Z");
     stream.write('{"msg":"second"}\n');
-    await finish(stream);
+    await finish(stream, dir, 2);
     expect(fs.readdirSync(dir).sort()).toEqual(["daemon-2026-11-26.log", "daemon-2026-11-27.log"]);
     const first = fs.readFileSync(path.join(dir, "daemon-2026-11-26.log"), "utf8");
     expect(first).toContain('"msg":"first"');

@@ -92,9 +92,14 @@ describe("WalCheckpointer", () => {
       await checkpointer.stop();
       return during;
     }
-    // 12 rounds passed while it wrote; one may find a quiet moment if the writer is descheduled for 100 ms.
-    expect(await checkpointsWhileWriting(1200, 60_000, true)).toBeLessThanOrEqual(1);
-    expect(await checkpointsWhileWriting(3000, 200, false)).toBeGreaterThanOrEqual(3);
+    // The exact policy is CheckpointPacing's, tested alone; this checks the thread follows it under a real writer.
+    // Nominally 0 while deferred (12 rounds) and ~15 while bounded; the bounds are loose because the suite's other
+    // workers can deschedule the writer for a round (a "quiet" round) or the thread for several.
+    const deferred = await checkpointsWhileWriting(1200, 60_000, true);
+    const bounded = await checkpointsWhileWriting(3000, 200, false);
+    expect(deferred).toBeLessThanOrEqual(2);
+    expect(bounded).toBeGreaterThanOrEqual(2);
+    expect(bounded).toBeGreaterThan(deferred);
     db.close();
   });
 });
