@@ -50,7 +50,7 @@ export function toCovenError(error: unknown): CovenError {
       code: issue.code,
     }));
     return new CovenError("invalid_request", "The request does not match the schema.", {
-      fields: [...new Set(issues.map((issue) => issue.path))],
+      fields: [...new Set(zodError.issues.flatMap(failingPaths))],
       issues,
     });
   }
@@ -65,8 +65,25 @@ export function toCovenError(error: unknown): CovenError {
   return new CovenError("internal_error");
 }
 
+interface ZodLikeIssue {
+  path: PropertyKey[];
+  message: string;
+  code: string;
+  /** Set on `unrecognized_keys` issues: the unknown fields, which the issue's own path (their object) omits. */
+  keys?: unknown;
+}
+
 interface ZodLikeError {
-  issues: { path: PropertyKey[]; message: string; code: string }[];
+  issues: ZodLikeIssue[];
+}
+
+/** The field paths an issue is about: for unknown fields, each of them (`{ "bogus": 1 }` → `bogus`). */
+function failingPaths(issue: ZodLikeIssue): string[] {
+  const at = issue.path.map(String);
+  if (issue.code === "unrecognized_keys" && Array.isArray(issue.keys) && issue.keys.length > 0) {
+    return issue.keys.map((key) => [...at, String(key)].join("."));
+  }
+  return [at.join(".")];
 }
 
 function findZodError(error: unknown): ZodLikeError | undefined {

@@ -103,7 +103,8 @@ export async function* followEvents(
     try {
       for (;;) {
         const item = await queue.next();
-        if (item.kind === "aborted") return;
+        // Once aborted, nothing more is yielded, not even events that arrived before the abort was noticed.
+        if (item.kind === "aborted" || signal?.aborted) return;
         if (item.kind === "error") throw deps.mapError(item.error);
         if (item.kind === "started") {
           failingSince = undefined;

@@ -2,7 +2,7 @@ import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { FastifySSEPlugin } from "fastify-sse-v2";
 import pino from "pino";
-import { CovenError } from "../errors.js";
+import { CovenError, toCovenError } from "../errors.js";
 import { appRouter } from "../router/index.js";
 import type { RequestContext } from "../router/trpc.js";
 import type { DaemonServices } from "../services.js";
@@ -34,6 +34,14 @@ function registerJsonParser(app: FastifyInstance): void {
 }
 
 /** The daemon's HTTP face: /api/v1 (REST, derived from the router), /trpc, and the OpenAPI document. */
+/** The contract codes and procedure names of a tRPC request's failures, for its log line (keyed by request). */
+const trpcFailures = new WeakMap<object, { code: string; procedures: string }>();
+
+function joinDistinct(list: string, item: string): string {
+  if (list === "") return item;
+  return list.split(",").includes(item) ? list : `${list},${item}`;
+}
+
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger ?? pino({ level: "silent" }),
@@ -68,6 +76,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         ...(reply.statusCode >= 400 ? { code: reply.getHeader("x-coven-error-code") } : {}),
+        // tRPC answers its own errors (one per procedure of a batch): they are noted in its onError below.
+        ...trpcFailures.get(request),
       },
       "request",
     );
@@ -97,6 +107,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         transport: options.transport,
         setStatus: () => {},
       }),
+      onError: ({ error, path, req }: { error: unknown; path?: string; req: object }) => {
+        const failures = trpcFailures.get(req) ?? { code: "", procedures: "" };
+        failures.code = joinDistinct(failures.code, toCovenError(error).code);
+        failures.procedures = joinDistinct(failures.procedures, path ?? "(unknown)");
+        trpcFailures.set(req, failures);
+      },
     },
   });
   return app;

@@ -202,10 +202,12 @@ export class SessionRuntime {
     };
     child.onData(onOutput);
     readTailBeforeClose(child, onOutput);
-    child.onExit(({ exitCode, signal }) => {
+    child.onExit(({ exitCode: reportedCode, signal }) => {
       clearTimeout(live.idleFlush);
       clearTimeout(live.killEscalation);
       emit(live.redactor.flush());
+      // A process ended by a signal has no exit status: node-pty reports 0 for it, which must not read as success.
+      const exitCode = signal ? null : reportedCode;
       const status = live.killRequested ? "killed" : exitCode === 0 ? "completed" : "failed";
       const signalName = signal ? signalNameOf(signal) : undefined;
       ledger.writer

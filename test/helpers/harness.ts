@@ -41,6 +41,10 @@ setInterval(() => {}, 1000);
   "fake-fail": `
 process.stdout.write("about to fail\\n", () => process.exit(7));
 `,
+  // Ends itself with SIGTERM (no handler, so the signal's default action): no exit status, only a signal.
+  "fake-signal": `
+process.stdout.write("going down\\n", () => process.kill(process.pid, "SIGTERM"));
+`,
   // Prints a fake cloud key split across two writes, some time apart.
   "fake-secret": `
 process.stdout.write("aws key: AKIAIOSF");

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { createSocketTrpcClient } from "../../clients/core/trpc-client.js";
 import { RestClient } from "../helpers/api.js";
 import { COVEN_BIN, startDaemon, type TestDaemon, tempDir } from "../helpers/daemon.js";
 
@@ -91,8 +92,14 @@ describe("request log", () => {
     expect((await api.get("/api/v1/health")).status).toBe(200);
     expect((await api.get("/api/v1/no-such-route")).status).toBe(404);
     await api.close();
+    // A refusal over tRPC (how the CLI talks) names its contract code and procedure too.
+    const trpc = createSocketTrpcClient(daemon.socket);
+    await expect(trpc.sessions.get.query({ id: "no-such-session" })).rejects.toThrow();
     await daemon.stop(); // flushes the buffered log
     expect(readLog(daemon.home)).toMatch(notFoundLine);
+    expect(readLog(daemon.home)).toMatch(
+      /"route":"\/trpc\/:path","status":404,"durationMs":[\d.]+,"code":"session_not_found","procedures":"sessions.get"/,
+    );
     expect(readLog(daemon.home)).not.toMatch(healthLine);
 
     const verbose = await startTracked({ home: daemon.home, env: { COVEN_LOG_LEVEL: "debug" } });

@@ -261,6 +261,13 @@ describe("error envelope", () => {
     });
     expect(extra.status).toBe(400);
     expect(extra.body.error.code).toBe("invalid_request");
+    // The unknown field is named, like any other failing field.
+    const bogus = await api.post<Record<string, any>>("/api/v1/sessions/external", {
+      ...externalBody("bogus-1"),
+      bogus: 1,
+    });
+    expect(bogus.status).toBe(400);
+    expect(bogus.body.error.details.fields).toEqual(["bogus"]);
   });
 
   it("answers a body over 1 MiB with 413 payload_too_large", async () => {

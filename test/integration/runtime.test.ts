@@ -177,6 +177,18 @@ describe("launch, output, input, exit", () => {
     expect(JSON.parse(events.at(-1)!.payload_json)).toMatchObject({ status: "failed", exitCode: 7 });
   });
 
+  it("records a harness ended by a signal it did not get from us as failed, with the signal and no exit code", async () => {
+    const launched = await launch({ harness: "fake-signal" });
+    const done = await waitForStatus(launched.body.id, "failed");
+    expect(done.exit_code).toBeNull();
+    const events = await allEvents(launched.body.id);
+    expect(JSON.parse(events.at(-1)!.payload_json)).toEqual({
+      status: "failed",
+      exitCode: null,
+      signal: "SIGTERM",
+    });
+  });
+
   it("pages a session's events with limit, following nextCursor until hasMore is false", async () => {
     const { body } = await launch({ harness: "fake-echo", prompt: "quick" });
     await waitForStatus(body.id, "completed");
@@ -216,7 +228,12 @@ describe("launch, output, input, exit", () => {
     expect(kinds.filter((kind) => kind === "kill")).toHaveLength(1);
     // The harness may still print (it reports the ignored SIGTERM) between the kill and its exit.
     expect(kinds.indexOf("kill")).toBeLessThan(kinds.indexOf("exit"));
-    expect(JSON.parse(events.at(-1)!.payload_json)).toMatchObject({ status: "killed", signal: "SIGKILL" });
+    expect(JSON.parse(events.at(-1)!.payload_json)).toEqual({
+      status: "killed",
+      exitCode: null,
+      signal: "SIGKILL",
+    });
+    expect((await api.get<SessionRecord>(`/api/v1/sessions/${id}`)).body.exit_code).toBeNull();
     expect(outputText(events)).toContain("ignoring SIGTERM");
   });
 

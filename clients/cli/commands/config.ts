@@ -76,7 +76,7 @@ export function registerConfigCommands(program: Command): void {
         ["daemon.json", resolved.daemonJson],
         ["lock", resolved.lock],
         ["logs", resolved.logs],
-        ["daemon log", resolved.daemonLog],
+        ["daemon.out", resolved.daemonLog],
         ["privacy.toml", resolved.privacyToml],
         [resolved.adapterManifest.env, setting(resolved.adapterManifest)],
         [resolved.adapterDirs.env, setting(resolved.adapterDirs)],

@@ -119,7 +119,9 @@ export function registerDaemonCommands(program: Command): void {
 
   daemon
     .command("status")
-    .description("Say whether the daemon is running (exit 0), stale (exit 1) or stopped (exit 3)")
+    .description(
+      "Say whether the daemon is running (exit 0), stale (exit 1) or stopped (exit 3); 4 if it cannot tell",
+    )
     .option("--json", "print a JSON object (`state`, `ok`, …)")
     .action(async (options: { json?: boolean }) => {
       const { getDaemonStatus } = await loadLifecycle();
