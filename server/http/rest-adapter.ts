@@ -96,8 +96,11 @@ function decodeQuery(
   return decoded;
 }
 
-function requestInput(route: RestRoute, request: FastifyRequest): unknown {
-  const params = (request.params ?? {}) as Record<string, string>;
+function requestInput(
+  route: RestRoute,
+  request: FastifyRequest,
+  params = (request.params ?? {}) as Record<string, string>,
+): unknown {
   let fields: Record<string, unknown>;
   if (route.face.method === "GET") {
     fields = decodeQuery((request.query ?? {}) as Record<string, unknown>, objectShape(route.inputSchema));
@@ -114,6 +117,9 @@ function requestInput(route: RestRoute, request: FastifyRequest): unknown {
   // Path parameters win over body fields of the same name: the URL names the resource.
   Object.assign(fields, params);
   if (!route.inputSchema) {
+    // A read without parameters answers whatever query string it is given (a cache-buster, a probe's marker):
+    // the contract has `GET /health` answer 200 whenever the daemon serves. A body field is still refused.
+    if (route.face.method === "GET") return undefined;
     if (Object.keys(fields).length > 0) {
       throw new CovenError("invalid_request", "This route takes no parameters.", {
         fields: Object.keys(fields),
@@ -133,38 +139,86 @@ export function registerRestRoutes(
   services: DaemonServices,
   transport: RequestContext["transport"],
 ): void {
-  for (const route of restRoutes()) {
+  const routes = restRoutes();
+  for (const route of routes) {
     if (route.meta.eventStream) {
       registerEventStreamRoute(app, route, services, transport);
       continue;
     }
+    const handler = procedureHandler(route, services, transport);
+    const shadowed = shadowedRoute(route, routes);
+    const hidden = shadowed && procedureHandler(shadowed.route, services, transport, shadowed.params);
     app.route({
       method: route.face.method,
       url: fastifyPath(route.face.path),
-      handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        let status = route.face.status;
-        const ctx: RequestContext = {
-          services,
-          transport,
-          setStatus: (next) => {
-            if (next === route.face.status || route.face.otherStatuses?.includes(next)) status = next;
-          },
-        };
-        const input = requestInput(route, request);
-        // The same call tRPC's own handler makes: middleware, input parsing and output validation included.
-        const result = await callTRPCProcedure({
-          router: appRouter,
-          path: route.procedurePath,
-          type: route.procedure._def.type,
-          ctx,
-          getRawInput: async () => input,
-          signal: undefined,
-          batchIndex: 0,
-        });
-        reply.code(status).type("application/json; charset=utf-8").send(jsonBody(result));
-      },
+      handler: hidden
+        ? (request: FastifyRequest, reply: FastifyReply) => {
+            // Asked without a query, the static path is the parametric route's resource: an id that happens to
+            // read `resolve` is still the session the contract's `GET /sessions/{id}` must return.
+            const query = (request.query ?? {}) as Record<string, unknown>;
+            return Object.keys(query).length > 0 ? handler(request, reply) : hidden(request, reply);
+          }
+        : handler,
     });
   }
+}
+
+/**
+ * A static path such as `/sessions/resolve` wins over a parametric one of the same method and shape
+ * (`/sessions/{id}`) in the router, which would hide the resource that parameter value names. Returns that
+ * parametric route and the parameters the static path gives it, when there is one.
+ */
+function shadowedRoute(
+  route: RestRoute,
+  routes: RestRoute[],
+): { route: RestRoute; params: Record<string, string> } | undefined {
+  const segments = route.face.path.split("/");
+  if (segments.some((segment) => segment.startsWith("{"))) return undefined;
+  for (const other of routes) {
+    if (other === route || other.face.method !== route.face.method || other.meta.eventStream) continue;
+    const pattern = other.face.path.split("/");
+    if (pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = pattern.every((part, index) => {
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name === undefined) return part === segments[index];
+      params[name] = segments[index] as string;
+      return true;
+    });
+    if (matches && Object.keys(params).length > 0) return { route: other, params };
+  }
+  return undefined;
+}
+
+/** Calls the route's procedure with the request's input and answers with the face's status. */
+function procedureHandler(
+  route: RestRoute,
+  services: DaemonServices,
+  transport: RequestContext["transport"],
+  params?: Record<string, string>,
+) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    let status = route.face.status;
+    const ctx: RequestContext = {
+      services,
+      transport,
+      setStatus: (next) => {
+        if (next === route.face.status || route.face.otherStatuses?.includes(next)) status = next;
+      },
+    };
+    const input = requestInput(route, request, params);
+    // The same call tRPC's own handler makes: middleware, input parsing and output validation included.
+    const result = await callTRPCProcedure({
+      router: appRouter,
+      path: route.procedurePath,
+      type: route.procedure._def.type,
+      ctx,
+      getRawInput: async () => input,
+      signal: undefined,
+      batchIndex: 0,
+    });
+    reply.code(status).type("application/json; charset=utf-8").send(jsonBody(result));
+  };
 }
 
 /**

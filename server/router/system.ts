@@ -3,12 +3,11 @@ import { ApiVersionSchema, type CapabilitiesFlags, HealthSchema } from "../../co
 import { procedure } from "./trpc.js";
 
 /**
- * Capabilities are honest, for the connection that asks: every flag that is true names routes this process has
- * wired and this caller may use. Over the read-only TCP listener every mutation answers 403, so the features made
- * of mutations (launch/input/kill, resize, archive/summon/sacrifice) are false there.
+ * Capabilities are honest: each flag is computed from what this process actually has wired. They advertise
+ * availability, never permission (the contract's rule): over the read-only TCP listener they are the same, and
+ * health's `tcp.readOnly` says that mutations are refused there.
  */
-function capabilityFlags(transport: "unix" | "tcp"): CapabilitiesFlags {
-  const mayMutate = transport === "unix";
+function capabilityFlags(): CapabilitiesFlags {
   return {
     sessions: true,
     events: true,
@@ -26,10 +25,10 @@ function capabilityFlags(transport: "unix" | "tcp"): CapabilitiesFlags {
     afsCommitDryRun: false,
     executionBindingContracts: [],
     requestAdoptionContracts: [],
-    sessionLaunch: mayMutate,
+    sessionLaunch: true,
     liveEventStream: true,
-    sessionArchive: mayMutate,
-    terminalResize: mayMutate,
+    sessionArchive: true,
+    terminalResize: true,
     openapi: true,
     trpc: true,
   };
@@ -58,7 +57,7 @@ export const systemProcedures = {
         ok: true as const,
         apiVersion: API_VERSION,
         covenVersion: identity.version,
-        capabilities: capabilityFlags(ctx.transport),
+        capabilities: capabilityFlags(),
         daemon: { pid: identity.pid, startedAt: identity.startedAt, socket: identity.socketPath },
         tcp: identity.tcp && { ...identity.tcp, readOnly: true as const },
         eventWriter: ledger.writer.status(),

@@ -53,6 +53,19 @@ describe("handshake", () => {
     expect(body.storage.freeDiskBytes).toBeGreaterThan(0);
   });
 
+  it("answers health 200 whatever query string comes with it, as the contract says", async () => {
+    const busted = await api.get<Record<string, any>>("/api/v1/health?t=1732700000&probe=yes");
+    expect(busted.status).toBe(200);
+    expect(busted.body.apiVersion).toBe("coven.daemon.v1");
+    expect((await api.get("/api/v1/api-version?x=1")).status).toBe(200);
+    // A parameterless mutation still refuses fields it does not know.
+    const refresh = await api.post<Record<string, any>>("/api/v1/actions", {
+      action: "coven.capabilities.refresh",
+      surprise: 1,
+    });
+    expect(refresh.status).toBe(400);
+  });
+
   it("creates COVEN_HOME 0700 and the socket 0600", () => {
     expect(fs.statSync(daemon.home).mode & 0o777).toBe(0o700);
     expect(fs.statSync(daemon.socket).mode & 0o777).toBe(0o600);

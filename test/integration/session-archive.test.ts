@@ -185,6 +185,17 @@ describe("resolve", () => {
     expect(none.body.error.code).toBe("session_not_found");
   });
 
+  it("does not hide a session whose id is `resolve`: without a query, the path is that session's record", async () => {
+    expect((await api.get<Envelope>("/api/v1/sessions/resolve")).body.error.code).toBe("session_not_found");
+    await api.post("/api/v1/sessions/external", { id: "resolve", projectRoot: "/tmp", harness: "codex" });
+    const record = await api.get<SessionRecord>("/api/v1/sessions/resolve");
+    expect(record.status).toBe(200);
+    expect(record.body.id).toBe("resolve");
+    // Its sub-resources were never hidden, and a prefix still resolves.
+    expect((await api.get("/api/v1/sessions/resolve/events")).status).toBe(200);
+    expect((await api.get<SessionRecord>("/api/v1/sessions/resolve?prefix=resol")).body.id).toBe("resolve");
+  });
+
   it("lists at most ten candidates and says when there are more", async () => {
     for (let index = 0; index < 12; index += 1) {
       await api.post("/api/v1/sessions/external", {
@@ -204,6 +215,7 @@ describe("resolve", () => {
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe("invalid_request");
     }
-    expect((await api.get<Envelope>("/api/v1/sessions/resolve")).status).toBe(400);
+    // Without any query the path is the session named `resolve` (see above), not a resolve without a prefix.
+    expect((await api.get<Envelope>("/api/v1/sessions/resolve?other=1")).status).toBe(400);
   });
 });

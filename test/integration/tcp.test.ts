@@ -89,23 +89,15 @@ describe("the loopback TCP listener", () => {
     expect(allowedOrigin.status).toBe(200);
   });
 
-  it("reports the mutation features as unavailable over TCP, and available over the socket", async () => {
+  it("advertises the same capabilities as the socket (availability, never permission) and says it is read-only", async () => {
     const overTcp = await tcpRequest("GET", "/api/v1/health", { host: `127.0.0.1:${port}` });
     const unix = new RestClient(daemon.socket);
     const overSocket = await unix.call<{ capabilities: Record<string, unknown> }>("GET", "/api/v1/health");
     await unix.close();
-    const mutationFeatures = { sessionLaunch: false, sessionArchive: false, terminalResize: false };
-    expect(overTcp.body.capabilities).toMatchObject({
-      ...mutationFeatures,
-      sessions: true,
-      liveEventStream: true,
-    });
-    expect(overSocket.body.capabilities).toMatchObject({
-      sessionLaunch: true,
-      sessionArchive: true,
-      terminalResize: true,
-    });
-    // What the flags say is what the listener does: a launch over TCP is refused.
+    expect(overTcp.body.capabilities).toEqual(overSocket.body.capabilities);
+    expect(overTcp.body.capabilities).toMatchObject({ sessionLaunch: true, terminalResize: true });
+    // Permission is the tcp block's to say, and the listener's to enforce: a launch over TCP is refused.
+    expect(overTcp.body.tcp.readOnly).toBe(true);
     const launch = await tcpRequest(
       "POST",
       "/api/v1/sessions",
@@ -113,6 +105,7 @@ describe("the loopback TCP listener", () => {
       { projectRoot: "/tmp", harness: "codex", prompt: "x" },
     );
     expect(launch.status).toBe(403);
+    expect(launch.body.error.code).toBe("forbidden");
   });
 
   it("refuses a foreign Host (DNS rebinding) with 403 forbidden", async () => {
