@@ -64,6 +64,16 @@ export class StreamRedactor {
     return this.#text.length > this.#emitted;
   }
 
+  /**
+   * True while what is held could be the beginning of a built-in secret (it contains a pattern's trigger:
+   * `ghp_`, `AKIA`, `eyJ`, a key name...), as opposed to an ordinary last word. A terminal echoing a token as it
+   * is typed, or a model streaming one, pauses longer than ordinary output does: the owner waits longer before
+   * flushing such a tail, since a flush lets the part seen so far out unredacted.
+   */
+  get holdingPossibleSecret(): boolean {
+    return this.holding && this.#redactor.mayContainBuiltinSecret(this.#text.slice(this.#emitted));
+  }
+
   /** Feeds a chunk; returns the redacted text that is safe to emit now (possibly empty). */
   push(chunk: string): string {
     let text = this.#text + chunk;

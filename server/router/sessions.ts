@@ -170,6 +170,16 @@ export const sessionsRouter = router({
     .input(RegisterExternalRequestSchema)
     .output(SessionRecordSchema)
     .mutation(async ({ ctx, input }) => {
+      const { redactor } = ctx.services;
+      // Identifiers cannot be redacted without becoming other identifiers: a secret-shaped one is refused.
+      for (const field of ["id", "harness"] as const) {
+        if (redactor.redact(input[field]) !== input[field]) {
+          throw new CovenError("invalid_request", `The ${field} looks like a secret; it is not stored.`, {
+            field,
+            reason: "secret_shaped",
+          });
+        }
+      }
       const result = await ctx.services.ledger.writer.transact((tx) => {
         const existing = tx.sessions.find(input.id);
         if (existing) {
@@ -179,14 +189,15 @@ export const sessionsRouter = router({
         }
         const session = freshSession({
           id: input.id,
-          projectRoot: input.projectRoot,
-          cwd: input.projectRoot,
+          // The caller's account of a session run elsewhere: its free text is redacted like anything stored.
+          projectRoot: redactor.redact(input.projectRoot),
+          cwd: redactor.redact(input.projectRoot),
           harness: input.harness,
-          title: ctx.services.redactor.redact(input.title ?? ""),
+          title: redactor.redact(input.title ?? ""),
           status: "running",
           launchMode: null,
           external: true,
-          transcriptPath: input.transcriptPath ?? null,
+          transcriptPath: input.transcriptPath !== undefined ? redactor.redact(input.transcriptPath) : null,
         });
         tx.sessions.insert(session);
         return { session, created: true };

@@ -25,15 +25,18 @@ export interface SessionRuntimeOptions {
   env: NodeJS.ProcessEnv;
   /** How long a killed harness gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
-  /** Held output (a possible secret still being written) is flushed after this much quiet. */
+  /** Held output (an unfinished last word) is flushed after this much quiet. */
   outputIdleFlushMs?: number;
+  /** Held output that could be the start of a secret (`ghp_...`, `AKIA...`) waits this long instead. */
+  secretIdleFlushMs?: number;
   onTransition?: (sessionId: string, status: string) => void;
 }
 
 const MAX_TITLE = 200;
 
-function defaultTitle(prompt: string): string {
-  const firstLine = prompt.split(/\r?\n/, 1)[0]?.trim() ?? "";
+/** The prompt's first line, redacted before it is cut short: a cut first could leave a key too short to match. */
+function defaultTitle(prompt: string, redactor: Redactor): string {
+  const firstLine = redactor.redact(prompt.split(/\r?\n/, 1)[0]?.trim() ?? "");
   return firstLine.length > MAX_TITLE ? `${firstLine.slice(0, MAX_TITLE - 1)}…` : firstLine;
 }
 
@@ -45,14 +48,16 @@ export class SessionRuntime {
   readonly live = new LiveSessionRegistry();
   private readonly killGraceMs: number;
   private readonly idleFlushMs: number;
+  private readonly secretIdleFlushMs: number;
 
   constructor(private readonly options: SessionRuntimeOptions) {
     this.killGraceMs = options.killGraceMs ?? 3000;
     this.idleFlushMs = options.outputIdleFlushMs ?? 40;
+    this.secretIdleFlushMs = options.secretIdleFlushMs ?? 1000;
   }
 
   async launch(request: LaunchSessionRequest): Promise<SessionRecord> {
-    const { ledger, capabilities, env } = this.options;
+    const { ledger, capabilities, env, redactor } = this.options;
     // Policy, in the daemon, before anything is written or spawned.
     const projectRoot = canonicalProjectRoot(request.projectRoot);
     const cwd = resolveCwdInsideRoot(projectRoot, request.cwd);
@@ -79,12 +84,14 @@ export class SessionRuntime {
       projectRoot,
       cwd,
       harness: adapter.id,
-      // Titles are shown everywhere and often come from the prompt: redacted like everything stored.
-      title: this.options.redactor.redact(request.title ?? defaultTitle(request.prompt)),
+      // Titles are shown everywhere and often come from the prompt: redacted like everything stored, and so are
+      // the other free-text fields a client may send.
+      title:
+        request.title !== undefined ? redactor.redact(request.title) : defaultTitle(request.prompt, redactor),
       status: "created",
       launchMode: mode,
-      conversationId: request.conversationId ?? null,
-      model: request.model ?? null,
+      conversationId: request.conversationId !== undefined ? redactor.redact(request.conversationId) : null,
+      model: request.model !== undefined ? redactor.redact(request.model) : null,
     });
     await ledger.writer.transact((tx) => tx.sessions.insert(session));
 
@@ -196,8 +203,12 @@ export class SessionRuntime {
       emit(live.redactor.push(data));
       clearTimeout(live.idleFlush);
       // Text held back as a possible secret is released after a short quiet period.
+      // A possible secret's start waits longer: a flush lets what was seen of it out unredacted.
       live.idleFlush = live.redactor.holding
-        ? setTimeout(() => emit(live.redactor.flush()), this.idleFlushMs)
+        ? setTimeout(
+            () => emit(live.redactor.flush()),
+            live.redactor.holdingPossibleSecret ? this.secretIdleFlushMs : this.idleFlushMs,
+          )
         : undefined;
     };
     child.onData(onOutput);

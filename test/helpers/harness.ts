@@ -45,6 +45,11 @@ process.stdout.write("about to fail\\n", () => process.exit(7));
   "fake-signal": `
 process.stdout.write("going down\\n", () => process.kill(process.pid, "SIGTERM"));
 `,
+  // Prints a fake cloud key in two writes 300 ms apart, as a terminal echoing it while it is typed would.
+  "fake-slow-secret": `
+process.stdout.write("typed: AKIAQ7VB2MK9");
+setTimeout(() => process.stdout.write("PL4NR8ST done\\n", () => process.exit(0)), 300);
+`,
   // Prints a fake cloud key split across two writes, some time apart.
   "fake-secret": `
 process.stdout.write("aws key: AKIAIOSF");

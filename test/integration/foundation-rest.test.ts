@@ -209,6 +209,26 @@ describe("sessions without a PTY", () => {
     expect((await api.post("/api/v1/sessions/nope/complete", {})).status).toBe(404);
   });
 
+  it("refuses a secret-shaped external id or harness, and redacts the free text of a registration", async () => {
+    const token = "ghp_Xq7vB2mK9pL4nR8sT1wY6zA3cE5gH0jUab12";
+    for (const [field, body] of [
+      ["id", externalBody(`ext-${token}`)],
+      ["harness", externalBody("ext-secret-harness", { harness: token })],
+    ] as const) {
+      const refused = await api.post<Record<string, any>>("/api/v1/sessions/external", body);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual({ field, reason: "secret_shaped" });
+      expect(JSON.stringify(refused.body)).not.toContain(token);
+    }
+    const registered = await api.post<Record<string, any>>(
+      "/api/v1/sessions/external",
+      externalBody("ext-redacted", { transcriptPath: `/tmp/transcripts/${token}.jsonl`, title: token }),
+    );
+    expect(registered.status).toBe(201);
+    expect(registered.body.transcript_path).toBe("/tmp/transcripts/[REDACTED:github_token].jsonl");
+    expect(JSON.stringify(registered.body)).not.toContain(token);
+  });
+
   it("refuses a malformed external registration with the failing fields", async () => {
     const { status, body } = await api.post<Record<string, any>>("/api/v1/sessions/external", {
       id: "bad id!",

@@ -294,6 +294,40 @@ describe("launch policy", () => {
 });
 
 describe("redaction", () => {
+  it("holds the start of a key through a pause longer than ordinary output's (a token being typed)", async () => {
+    const launched = await launch({ harness: "fake-slow-secret" });
+    await waitForStatus(launched.body.id, "completed");
+    const text = outputText(await allEvents(launched.body.id));
+    expect(text).toContain("typed: [REDACTED:aws_access_key_id] done");
+    expect(text).not.toContain("AKIAQ7VB");
+  });
+
+  it("redacts a title made from a long prompt before cutting it, and the free-text fields of a launch", async () => {
+    const token = "ghp_Xq7vB2mK9pL4nR8sT1wY6zA3cE5gH0jUab12";
+    const launched = await launch({
+      harness: "fake-echo",
+      prompt: `${"x".repeat(170)} ${token}`,
+      model: `gpt-test?api_key=${token}`,
+      conversationId: token,
+    });
+    expect(launched.status).toBe(201);
+    const record = (await api.get<Record<string, string>>(`/api/v1/sessions/${launched.body.id}`)).body;
+    expect(record.title).toContain("[REDACTED:github_token]");
+    expect(JSON.stringify(record)).not.toMatch(/ghp_Xq7v/);
+    expect(record.conversation_id).toBe("[REDACTED:github_token]");
+    // `model` is stored but not part of the record: read it from the ledger file.
+    const db = new Database(path.join(daemon.home, "coven.sqlite3"), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare("SELECT model FROM sessions WHERE id = ?").get(launched.body.id) as {
+        model: string;
+      };
+      expect(row.model).toBe("gpt-test?api_key=[REDACTED:secret_assignment]");
+    } finally {
+      db.close();
+    }
+    await api.post(`/api/v1/sessions/${launched.body.id}/kill`);
+  });
+
   it("never stores a cloud key split across two writes", async () => {
     const launched = await launch({ harness: "fake-secret" });
     await waitForStatus(launched.body.id, "completed");

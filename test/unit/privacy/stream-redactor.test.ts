@@ -112,8 +112,20 @@ describe("StreamRedactor: latency", () => {
     const s = new StreamRedactor(redactor);
     expect(s.push("first line\nsecond wo")).toBe("first line\nsecond ");
     expect(s.holding).toBe(true);
+    expect(s.holdingPossibleSecret).toBe(false);
     expect(s.flush()).toBe("wo");
     expect(s.holding).toBe(false);
+  });
+
+  it("says when what it holds could be the start of a secret (its owner then waits longer to flush)", () => {
+    const s = new StreamRedactor(redactor);
+    expect(s.push("typed: ghp_Xq7v")).toBe("typed: ");
+    expect(s.holdingPossibleSecret).toBe(true);
+    expect(s.push("B2mK9pL4nR8sT1wY6zA3cE5gH0jUab12\n")).toBe("[REDACTED:github_token]\n");
+    expect(s.holding).toBe(false);
+    expect(s.holdingPossibleSecret).toBe(false);
+    s.push("export DB_PASSWORD=hun");
+    expect(s.holdingPossibleSecret).toBe(true);
   });
 });
 
