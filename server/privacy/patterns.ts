@@ -56,7 +56,7 @@ function tokenStart(lead: string, alsoNotAfter = ""): string {
  * `accessToken`, `client_secret`.
  */
 export const SECRET_KEYS =
-  "passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization";
+  "passw(?:or)?d|secret(?:[_-]?key)?|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization";
 
 /** Terminal colour codes that may sit between a separator and the value. */
 const SGR = String.raw`\x1b\[[0-9;]*m`;
@@ -69,7 +69,15 @@ const SCHEME = String.raw`(?:(?:basic|token)[ \t]+)?`;
  * `token = null` stays readable; `Bearer <token>`, which `bearer_token` names; and a PEM block, which
  * `private_key` handles whole (it spans lines, an assignment does not).
  */
-const NOT_A_SECRET = String.raw`(?!-----BEGIN|bearer[ \t]|(?:string|number|boolean|null|undefined|none|true|false|any)(?![A-Za-z0-9_]))`;
+const NOT_A_SECRET =
+  String.raw`(?!-----BEGIN|bearer[ \t]|` +
+  "(?:string|number|boolean|null|undefined|none|nil|true|false|any)(?![A-Za-z0-9_])|" +
+  // Code and placeholders, not values: `token = await fetchToken()`, `password = self.password`,
+  // `api_key=os.getenv("KEY")`, `api_key: ${API_KEY}`, `token=$(cat token.txt)`.
+  String.raw`(?:await|new|yield|typeof)[ \t]|(?:this|self)\.|(?:function|lambda)(?=[ \t(:])|` +
+  String.raw`(?:os|process|getpass|env|config|settings)\.|\$[{(]|` +
+  // A variable of the same name (`self.token = token`).
+  String.raw`(?:${SECRET_KEYS})(?=[\s;,)\]}"'\x60]|$))`;
 
 /** An unquoted value ends at whitespace, a quote, a list or query separator, or a control character. */
 const BARE_VALUE_CHAR = String.raw`[^\s"'\x60,;&\x00-\x1f\x7f-\x9f]`;
@@ -86,8 +94,9 @@ function assignment(name: string, keys: string): SecretPattern {
     String.raw`|'${SCHEME}${NOT_A_SECRET}(?<secretSingle>[^'\r\n]+)` +
     String.raw`|\x60${SCHEME}${NOT_A_SECRET}(?<secretBacktick>[^\x60\r\n]+)` +
     // A bare value ending in a separator is the next key (`password: api_key: "..."`), not a value: taken whole
-    // (a lookahead capture cannot backtrack) and refused, so the scan finds that next assignment instead.
-    `|${SCHEME}${NOT_A_SECRET}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>(?<![:=]))`;
+    // (a lookahead capture cannot backtrack) and refused, so the scan finds that next assignment instead. Base64
+    // padding is no separator: eight or more base64 characters before one or two `=` end a value.
+    `|${SCHEME}${NOT_A_SECRET}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})))`;
   const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,
@@ -140,7 +149,15 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
     "(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
   ),
   token("gitlab_token", "glpat-", "glpat-[A-Za-z0-9_.-]{20,}"),
-  token("slack_token", "xox", "xox[baprs]-[A-Za-z0-9-]{10,}"),
+  token("slack_token", "xox|xapp-", "(?:xox[baprs]|xapp)-[A-Za-z0-9-]{10,}"),
+  // An incoming webhook's URL is its credential.
+  token(
+    "slack_webhook",
+    "https://hooks\\.slack\\.com/",
+    "https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{20,}",
+  ),
+  token("npm_token", "npm_", "npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+  token("huggingface_token", "hf_", "hf_[A-Za-z0-9]{30,}"),
   token("stripe_key", "[sr]k_", "[sr]k_(?:live|test)_[A-Za-z0-9]{16,}"),
   token("google_api_key", "AIza", "AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
   token("aws_access_key_id", "A[KS]IA", "(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),

@@ -166,8 +166,14 @@ export class StreamRedactor {
   #safeCut(text: string, mayContainBuiltin: boolean): number {
     const length = text.length;
     const floor = Math.max(0, length - this.#maxHold);
-    let cut = lastWordBreak(text, length, floor);
-    if (cut < 0) return length; // one word longer than the hold limit: stop waiting for it
+    // Within one "word" longer than the hold limit (minified JSON, a long URL), a delimiter no token contains
+    // still separates a token at the end from what came before, so that token can be held.
+    const breakBefore = (end: number) => {
+      const wordBreak = lastWordBreak(text, end, floor);
+      return wordBreak >= 0 ? wordBreak : lastDelimiter(text, end, floor);
+    };
+    let cut = breakBefore(length);
+    if (cut < 0) return length; // one token longer than the hold limit: stop waiting for it
     const windowText = floor === 0 ? text : text.slice(floor);
     // Every unfinished tail contains its pattern's trigger; without one, only the last word can be held.
     const tails = mayContainBuiltin ? UNFINISHED_TAILS : [];
@@ -181,7 +187,7 @@ export class StreamRedactor {
     // the cut always goes back to a word break.
     const spans = this.#redactor.findSecrets(text, mayContainBuiltin);
     for (;;) {
-      cut = Math.max(lastWordBreak(text, cut, floor), 0);
+      cut = Math.max(breakBefore(cut), 0);
       const straddling = spans.find((s) => s.start < cut && cut < s.end);
       if (straddling === undefined) break;
       cut = straddling.start;
@@ -209,6 +215,18 @@ function lastWordBreak(text: string, end: number, floor: number): number {
 }
 
 const ESC = 0x1b;
+
+/**
+ * Characters no built-in token contains, and no escape sequence begins or continues with (`[` and `]` open CSI
+ * and OSC sequences, so they are not among them): the word breaks of last resort inside one very long word.
+ */
+const DELIMITERS = new Set([..."\"'`,;(){}<>|"].map((char) => char.charCodeAt(0)));
+
+/** The last index `i <= end`, above `floor`, just after a delimiter; -1 when there is none. */
+function lastDelimiter(text: string, end: number, floor: number): number {
+  for (let i = end; i > floor; i--) if (DELIMITERS.has(text.charCodeAt(i - 1))) return i;
+  return -1;
+}
 
 /** How far back to look for the start of an escape sequence (real ones are a few characters long). */
 const MAX_ESCAPE_LOOKBACK = 64;

@@ -21,6 +21,10 @@ describe("built-in patterns", () => {
     ["GitHub fine-grained PAT", S.GITHUB_PAT, "github_token"],
     ["GitLab PAT", S.GITLAB_TOKEN, "gitlab_token"],
     ...S.SLACK_TOKENS.map((t) => [`Slack ${t.slice(0, 5)} token`, t, "slack_token"]),
+    ["Slack app-level token", S.SLACK_APP_TOKEN, "slack_token"],
+    ["Slack webhook URL", S.SLACK_WEBHOOK, "slack_webhook"],
+    ["npm token", S.NPM_TOKEN, "npm_token"],
+    ["Hugging Face token", S.HUGGINGFACE_TOKEN, "huggingface_token"],
     ["Stripe secret key", S.STRIPE_SECRET_KEY, "stripe_key"],
     ["Stripe restricted key", S.STRIPE_RESTRICTED_KEY, "stripe_key"],
     ["Google API key", S.GOOGLE_API_KEY, "google_api_key"],
@@ -122,6 +126,14 @@ describe("built-in patterns", () => {
     ["token=abc, user=me", "token=[REDACTED:secret_assignment], user=me"],
     ["Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [REDACTED:secret_assignment]"],
     ["password=\x1b[1mhunter2\x1b[0m", "password=\x1b[1m[REDACTED:secret_assignment]\x1b[0m"],
+    // Base64 padding ends a value; it is no separator.
+    ["token=dGhpcyBpcyBzZWNyZXQ=", "token=[REDACTED:secret_assignment]"],
+    ["NEXTAUTH_SECRET=c2VjcmV0c2VjcmV0c2VjcmV0==", "NEXTAUTH_SECRET=[REDACTED:secret_assignment]"],
+    ["SECRET_KEY=django-insecure-abc123", "SECRET_KEY=[REDACTED:secret_assignment]"],
+    ["DJANGO_SECRET_KEY: abc123", "DJANGO_SECRET_KEY: [REDACTED:secret_assignment]"],
+    ["password=new-secret-123", "password=[REDACTED:secret_assignment]"],
+    ["password=newPassw0rd", "password=[REDACTED:secret_assignment]"],
+    ["password=password!", "password=[REDACTED:secret_assignment]"],
   ])("redacts the value of %j", (input, expected) => {
     expect(redact(input)).toBe(expected);
   });
@@ -161,6 +173,18 @@ describe("normal text is left alone", () => {
     "-----BEGIN CERTIFICATE----- is public",
     "PWD=/home/me HOME=/home/me",
     "commit 3f786850e387550fdab836ed7e6dc881de23001b sha256:9f86d081884c7d659a2feaa0c55ad015",
+    // Code and placeholders, which agents print all day: a call, a keyword, a variable of the same name.
+    "const token = await getToken();",
+    "token = new TokenSource(config)",
+    "self.token = token",
+    "password = self.password",
+    "password = getpass.getpass()",
+    'api_key=os.getenv("OPENAI_API_KEY")',
+    "const secret = process.env.SECRET",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell placeholder, not a template.
+    "api_key: ${API_KEY}",
+    "TOKEN=$(cat ~/.token)",
+    "token = lambda: 42",
   ])("%j", (text) => {
     expect(redact(text)).toBe(text);
   });

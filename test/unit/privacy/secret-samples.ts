@@ -35,6 +35,26 @@ export const GITLAB_TOKEN = cat("gl", "pat-", filler(20, `${ALNUM}-_`, 30));
 export const SLACK_TOKENS = ["b", "a", "p", "r", "s"].map((kind, i) =>
   cat("xox", kind, "-", filler(12, "0123456789", 40 + i), "-", filler(24, ALNUM, 50 + i)),
 );
+export const SLACK_APP_TOKEN = cat(
+  "xapp",
+  "-1-",
+  filler(11, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 45),
+  "-",
+  filler(13, "0123456789", 46),
+  "-",
+  filler(64, "abcdef0123456789", 47),
+);
+export const SLACK_WEBHOOK = cat(
+  "https://hooks",
+  ".slack.com/services/T",
+  filler(8, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 48),
+  "/B",
+  filler(10, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 49),
+  "/",
+  filler(24, ALNUM, 56),
+);
+export const NPM_TOKEN = cat("npm", "_", filler(36, ALNUM, 57));
+export const HUGGINGFACE_TOKEN = cat("hf", "_", filler(34, ALNUM, 58));
 export const STRIPE_SECRET_KEY = cat("sk", "_live_", filler(24, ALNUM, 60));
 export const STRIPE_RESTRICTED_KEY = cat("rk", "_live_", filler(24, ALNUM, 61));
 export const GOOGLE_API_KEY = cat("AI", "za", filler(35, BASE64URL, 70));

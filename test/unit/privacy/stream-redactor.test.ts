@@ -119,7 +119,7 @@ describe("StreamRedactor: latency", () => {
 
   it("says when what it holds could be the start of a secret (its owner then waits longer to flush)", () => {
     const s = new StreamRedactor(redactor);
-    expect(s.push("typed: ghp_Xq7v")).toBe("typed: ");
+    expect(s.push(["typed: ghp", "Xq7v"].join("_"))).toBe("typed: ");
     expect(s.holdingPossibleSecret).toBe(true);
     expect(s.push("B2mK9pL4nR8sT1wY6zA3cE5gH0jUab12\n")).toBe("[REDACTED:github_token]\n");
     expect(s.holding).toBe(false);
@@ -156,6 +156,14 @@ describe("StreamRedactor: flush and the hold limit", () => {
     expect(s.push("a".repeat(10))).toBe("");
     expect(s.push("a".repeat(10))).toBe("a".repeat(20));
     expect(s.holding).toBe(false);
+  });
+
+  it("inside a word longer than maxHoldChars, still holds a token that follows a delimiter", () => {
+    // Minified JSON: no whitespace for thousands of characters, then a key id split across two writes.
+    const head = `{"blob":"${"A".repeat(5000)}","id":"${S.AWS_ACCESS_KEY_ID.slice(0, 12)}`;
+    const pieces = stream([head, `${S.AWS_ACCESS_KEY_ID.slice(12)}"}\n`]);
+    expect(pieces.join("")).toBe(`{"blob":"${"A".repeat(5000)}","id":"[REDACTED:aws_access_key_id]"}\n`);
+    for (const piece of pieces) expect(piece).not.toContain(S.AWS_ACCESS_KEY_ID.slice(0, 8));
   });
 
   it("keeps a private key longer than maxHoldChars redacted through its END line", () => {
