@@ -261,6 +261,11 @@ export class CovenClient {
     }
     if (isNotRunningCause(error))
       return new DaemonNotRunningError(this.socketPath, this.home, { cause: error });
+    // The socket fetch's own timeout already says what happened and what to do.
+    const cause = error instanceof TRPCClientError ? error.cause : error;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+      return new CovenConnectionError((cause as Error).message, { cause: error });
+    }
     if (error instanceof TRPCClientError) {
       const data = (error.data ?? {}) as {
         covenCode?: ErrorCode;

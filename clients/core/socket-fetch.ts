@@ -41,6 +41,18 @@ function headerRecord(headers: unknown): Record<string, string> {
   return record;
 }
 
+const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+
+/** A request the daemon accepted but never began to answer. */
+function noAnswerError(socketPath: string, timeoutMs: number): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(
+    `Nothing answered on ${socketPath} within ${timeoutMs / 1000} s: the daemon may be hung ` +
+      "(`coven daemon status` checks; `coven daemon stop` ends a hung daemon).",
+  );
+  error.code = "ETIMEDOUT";
+  return error;
+}
+
 function abortError(): Error {
   const error = new Error("The operation was aborted.");
   error.name = "AbortError";
@@ -106,9 +118,18 @@ class NodeSocketResponse implements SocketResponse {
  */
 export function createSocketFetch(
   socketPath: string,
-  options: { onConnectError?: (error: NodeJS.ErrnoException) => void } = {},
+  options: {
+    onConnectError?: (error: NodeJS.ErrnoException) => void;
+    /**
+     * How long a request waits for the response to begin (default 30 s). Every call the daemon answers begins
+     * its response at once, streams included; one that does not is hung (or not a daemon), and the caller hears
+     * so instead of waiting forever. Once the response has begun there is no limit: a stream may idle.
+     */
+    responseTimeoutMs?: number;
+  } = {},
 ): { fetch: SocketFetch; close(): void } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
   const fetch: SocketFetch = (input, init = {}) =>
     new Promise<SocketResponse>((resolve, reject) => {
       const url = new URL(typeof input === "string" ? input : "href" in input ? input.href : input.url);
@@ -133,11 +154,19 @@ export function createSocketFetch(
         request.destroy(abortError());
       };
       signal?.addEventListener("abort", onAbort, { once: true });
+      const timer = setTimeout(
+        () => request.destroy(noAnswerError(socketPath, responseTimeoutMs)),
+        responseTimeoutMs,
+      );
+      // Only a call in flight keeps the process alive, as before.
+      timer.unref();
       request.once("response", (message) => {
+        clearTimeout(timer);
         message.once("close", () => signal?.removeEventListener("abort", onAbort));
         resolve(new NodeSocketResponse(message, url.href));
       });
       request.once("error", (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         if (error.name === "AbortError" || signal?.aborted) return reject(abortError());
         if (error.syscall === "connect") options.onConnectError?.(error);

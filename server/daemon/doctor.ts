@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { LATEST_SCHEMA_VERSION } from "../ledger/migrations.js";
 import { CRITICAL_FREE_BYTES } from "../ledger/storage.js";
+import { loadPrivacyConfig } from "../privacy/config.js";
 import {
   ADAPTER_DIRS_ENV,
   ADAPTER_MANIFEST_ENV,
@@ -9,7 +10,7 @@ import {
   resolveExecutable,
 } from "../runtime/adapters/index.js";
 import { probeHealth } from "./health-probe.js";
-import { assertSafeCovenHome, covenPaths, resolveCovenHome } from "./home.js";
+import { assertSafeCovenHome, assertSocketPathFits, covenPaths, resolveCovenHome } from "./home.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -42,6 +43,11 @@ function checkNode(): DoctorCheck {
 }
 
 function checkHome(home: string): DoctorCheck {
+  try {
+    assertSocketPathFits(home);
+  } catch (error) {
+    return { name: "covenHome", status: "fail", detail: (error as Error).message };
+  }
   if (!fs.existsSync(home)) {
     return {
       name: "covenHome",
@@ -180,6 +186,27 @@ function checkAdapters(env: NodeJS.ProcessEnv): DoctorCheck[] {
   return checks;
 }
 
+/** The daemon refuses to start on a privacy configuration it cannot load; say so before a restart finds out. */
+function checkPrivacyConfig(home: string, env: NodeJS.ProcessEnv): DoctorCheck {
+  try {
+    const config = loadPrivacyConfig(home, env);
+    return {
+      name: "privacyConfig",
+      status: "ok",
+      detail: config.source
+        ? `${config.source}: retention ${config.logRetentionDays} days, ${config.extraPatterns.length} extra patterns`
+        : "no privacy.toml (defaults: built-in patterns only)",
+    };
+  } catch (error) {
+    return {
+      name: "privacyConfig",
+      status: "fail",
+      detail: error instanceof Error ? error.message : String(error),
+      hint: "The daemon will not start until this is fixed (see the README's privacy.toml section).",
+    };
+  }
+}
+
 /** Everything an operator (or a bug report) needs to know about this installation; creates nothing. */
 export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
   const home = resolveCovenHome(env);
@@ -190,6 +217,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
     await checkDaemon(paths.socket),
     await checkStore(paths.database),
     checkDisk(home),
+    checkPrivacyConfig(home, env),
     ...checkAdapters(env),
   ];
   return { ok: checks.every((check) => check.status !== "fail"), covenHome: home, checks };

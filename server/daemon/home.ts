@@ -42,6 +42,7 @@ export class UnsafeCovenHomeError extends Error {
  * alone: not a symlink (which could be re-pointed), owned by us, and writable by nobody else.
  */
 export function assertSafeCovenHome(home: string): void {
+  assertSocketPathFits(home);
   const stats = fs.lstatSync(home);
   if (stats.isSymbolicLink()) {
     throw new UnsafeCovenHomeError(home, "is a symlink", "Point COVEN_HOME at the real directory.");
@@ -67,8 +68,28 @@ export function assertSafeCovenHome(home: string): void {
   }
 }
 
+/** Linux's limit on a Unix socket's path: `sun_path` holds 108 bytes, the last of them the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * A longer socket path is not refused by the kernel but cut short: the daemon would listen on another path (in
+ * the parent directory, outside COVEN_HOME) that no client looks for.
+ */
+export function assertSocketPathFits(home: string): void {
+  const { socket } = covenPaths(home);
+  const bytes = Buffer.byteLength(socket);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new UnsafeCovenHomeError(
+      home,
+      `is too long for a Unix socket: ${socket} is ${bytes} bytes, the limit is ${MAX_SOCKET_PATH_BYTES}`,
+      "Choose a shorter COVEN_HOME.",
+    );
+  }
+}
+
 /** Creates COVEN_HOME 0700 when it is missing, then checks it is safe to serve from. */
 export function prepareCovenHome(home: string): CovenPaths {
+  assertSocketPathFits(home);
   if (!fs.existsSync(home)) {
     const parent = path.dirname(home);
     fs.mkdirSync(parent, { recursive: true });

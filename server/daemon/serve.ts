@@ -187,12 +187,13 @@ async function serveHoldingLock({
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      // Open event streams end first, so closing the server does not wait on them.
+      // Harnesses do not outlive a graceful stop: each is killed and its exit recorded first, while the server
+      // still serves, so a client attached to one sees how it ended rather than a daemon gone mid-session.
+      await runtime.shutdown();
+      // Then open event streams end, so closing the server does not wait on them.
       services.eventFeed.close();
       await tcpApp?.close();
       await app.close();
-      // Harnesses do not outlive a graceful stop: each is killed and its exit recorded before the ledger closes.
-      await runtime.shutdown();
       await services.maintenance.stop();
       await ledger.close();
       fs.rmSync(paths.socket, { force: true });

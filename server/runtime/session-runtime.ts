@@ -49,6 +49,7 @@ export class SessionRuntime {
   private readonly killGraceMs: number;
   private readonly idleFlushMs: number;
   private readonly secretIdleFlushMs: number;
+  private stopping = false;
 
   constructor(private readonly options: SessionRuntimeOptions) {
     this.killGraceMs = options.killGraceMs ?? 3000;
@@ -58,6 +59,9 @@ export class SessionRuntime {
 
   async launch(request: LaunchSessionRequest): Promise<SessionRecord> {
     const { ledger, capabilities, env, redactor } = this.options;
+    // A harness started now would be orphaned by the stop in progress.
+    if (this.stopping)
+      throw new CovenError("runtime_unavailable", "The daemon is stopping; launch again once it runs.");
     // Policy, in the daemon, before anything is written or spawned.
     const projectRoot = canonicalProjectRoot(request.projectRoot);
     const cwd = resolveCwdInsideRoot(projectRoot, request.cwd);
@@ -167,7 +171,9 @@ export class SessionRuntime {
   }
 
   /** Kills every live harness (daemon shutdown) and waits for their exits to be recorded. */
+  /** Kills every live harness and waits until their exits are recorded; launches are refused from now on. */
   async shutdown(): Promise<void> {
+    this.stopping = true;
     const pending = this.live.all().map((live) => this.kill(live.id).catch(() => {}));
     await Promise.all(pending);
     const deadline = Date.now() + this.killGraceMs + 2000;

@@ -4,7 +4,9 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSocketTrpcClient } from "../../clients/core/trpc-client.js";
 import { RestClient } from "../helpers/api.js";
-import { COVEN_BIN, startDaemon, type TestDaemon, tempDir } from "../helpers/daemon.js";
+import { COVEN_BIN, startDaemon, type TestDaemon, tempDir, waitFor } from "../helpers/daemon.js";
+import { fakeHarnessKit } from "../helpers/harness.js";
+import { readSse } from "../helpers/sse.js";
 
 function serveOnce(home: string) {
   return spawnSync(process.execPath, [COVEN_BIN, "daemon", "serve"], {
@@ -37,6 +39,25 @@ describe("COVEN_HOME safety", () => {
     expect(fs.existsSync(path.join(home, "coven.sock"))).toBe(false);
   });
 
+  it("refuses a COVEN_HOME too long for its socket path, before creating anything, and doctor says so", () => {
+    const parent = tempDir();
+    // `<home>/coven.sock` one byte over the 107 the kernel keeps of a socket path.
+    const home = path.join(parent, "h".repeat(107 - parent.length - "/coven.sock".length));
+    const result = serveOnce(home);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("too long for a Unix socket");
+    expect(result.stderr).toContain("108 bytes");
+    // Nothing was made: neither the home nor a socket at the path the kernel would have cut it to.
+    expect(fs.readdirSync(parent)).toEqual([]);
+    const doctor = spawnSync(process.execPath, [COVEN_BIN, "doctor", "--json"], {
+      env: { ...process.env, COVEN_HOME: home },
+      encoding: "utf8",
+    });
+    const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((check) => check.name === "covenHome")?.status).toBe("fail");
+  });
+
   it("refuses a COVEN_HOME that is a symlink", () => {
     const root = tempDir();
     fs.mkdirSync(path.join(root, "real"), { mode: 0o700 });
@@ -65,6 +86,61 @@ describe("graceful shutdown", () => {
     // The ledger survives: a second daemon on the same home opens it.
     const again = await startTracked({ home: daemon.home });
     expect(await again.stop()).toBe(0);
+  });
+
+  it("records the exits of its harnesses before it stops serving: a follower sees how its session ended", async () => {
+    const kit = fakeHarnessKit();
+    const daemon = await startTracked({ env: kit.env });
+    const api = new RestClient(daemon.socket);
+    const launched = await api.post<{ id: string }>("/api/v1/sessions", {
+      projectRoot: kit.projectRoot,
+      harness: "fake-echo",
+      prompt: "",
+    });
+    await api.close();
+    let stopped: Promise<number | null> | undefined;
+    const followed = readSse(
+      daemon.socket,
+      `/api/v1/sessions/${launched.body.id}/events/stream`,
+      (message) => {
+        const event = message.event === "end" ? undefined : (JSON.parse(message.data) as { kind: string });
+        // Stop the daemon once the harness is running and its output is being followed.
+        if (event?.kind === "output") stopped ??= daemon.stop();
+        return true;
+      },
+    );
+    const { messages } = await followed;
+    const kinds = messages.map((message) =>
+      message.event === "end" ? "end" : JSON.parse(message.data).kind,
+    );
+    expect(kinds.slice(-2)).toEqual(["exit", "end"]);
+    expect(JSON.parse(messages.at(-2)!.data).payload_json).toContain('"status":"killed"');
+    expect(await stopped).toBe(0);
+  });
+
+  it("refuses launches while it stops (503 runtime_unavailable), instead of starting harnesses it would orphan", async () => {
+    const kit = fakeHarnessKit();
+    const daemon = await startTracked({ env: kit.env });
+    const api = new RestClient(daemon.socket);
+    const launch = () =>
+      api.post<{ error?: { code: string } }>("/api/v1/sessions", {
+        projectRoot: kit.projectRoot,
+        harness: "fake-stubborn",
+        prompt: "",
+      });
+    expect((await launch()).status).toBe(201);
+    // The stubborn harness ignores SIGTERM: the stop waits out the kill grace period, serving meanwhile.
+    const stopped = daemon.stop();
+    let refused: Awaited<ReturnType<typeof launch>> | undefined;
+    await waitFor(async () => {
+      const attempt = await launch();
+      if (attempt.status !== 201) refused = attempt;
+      return refused !== undefined;
+    }, "a launch refused during the stop");
+    expect(refused?.status).toBe(503);
+    expect(refused?.body.error?.code).toBe("runtime_unavailable");
+    await api.close();
+    expect(await stopped).toBe(0);
   });
 
   it("refuses to start a second daemon on a home that is being served", async () => {

@@ -65,6 +65,26 @@ describe("coven doctor", () => {
     expect(report.ok).toBe(false);
   });
 
+  it("fails on a privacy.toml the daemon would refuse to start with, before a restart finds out", () => {
+    const home = path.join(tempDir(), "home");
+    fs.mkdirSync(home, { mode: 0o700 });
+    fs.writeFileSync(path.join(home, "privacy.toml"), "log_retention_dayz = 3\n");
+    const result = coven(["doctor", "--json"], { COVEN_HOME: home });
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout);
+    const privacy = report.checks.find((check: any) => check.name === "privacyConfig");
+    expect(privacy).toMatchObject({ status: "fail" });
+    expect(privacy.detail).toContain("log_retention_dayz: unknown key");
+    // And the daemon does refuse it.
+    const serve = spawnSync(process.execPath, [COVEN_BIN, "daemon", "serve"], {
+      env: { ...process.env, COVEN_HOME: home },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(serve.status).toBe(1);
+    expect(serve.stderr).toContain("log_retention_dayz");
+  });
+
   it("prints a readable report", () => {
     const result = coven(["doctor"], { NO_COLOR: "1" });
     expect(result.stdout).toMatch(/^ok\s+node\s+Node\.js v/m);
