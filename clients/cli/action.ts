@@ -79,12 +79,19 @@ export async function reportError(error: unknown, io: ActionIo): Promise<number>
     return 1;
   }
   if (error instanceof Error) {
-    const known = [
-      "UsageError",
-      "DaemonNotRunningError",
-      "IncompatibleDaemonError",
-      "CovenConnectionError",
-    ].includes(error.name);
+    // Errors that explain themselves: ours, and the system's (a path and what went wrong with it).
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    const known =
+      (typeof code === "string" && typeof syscall === "string") ||
+      [
+        "UsageError",
+        "DaemonNotRunningError",
+        "IncompatibleDaemonError",
+        "CovenConnectionError",
+        "UnsafeCovenHomeError",
+        "PrivacyConfigError",
+        "BundleError",
+      ].includes(error.name);
     io.err(`${label} ${known ? error.message : `unexpected error: ${error.stack ?? error.message}`}`);
     return 1;
   }

@@ -24,4 +24,8 @@ registerTerminalCommands(program);
 registerSessionCommands(program);
 registerEventCommands(program);
 
-await program.parseAsync(process.argv);
+// Commands that do not talk to the daemon (daemon lifecycle, doctor, diagnostics) report failures the same way.
+await program.parseAsync(process.argv).catch(async (error: unknown) => {
+  const { createIo, reportError } = await import("./action.js");
+  process.exitCode = await reportError(error, createIo(false));
+});

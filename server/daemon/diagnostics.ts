@@ -49,6 +49,44 @@ function recentLogLines(logs: string, count: number): string {
   return `${lines.slice(-count).join("\n")}\n`;
 }
 
+/** A bundle that could not be written, and why (the CLI prints it as one line). */
+export class BundleError extends Error {
+  constructor(reason: string) {
+    super(`No diagnostics bundle was written: ${reason}.`);
+    this.name = "BundleError";
+  }
+}
+
+/** The operator's extra patterns: without them the bundle could hold what they were written to hide. */
+function bundleExtraPatterns(home: string, env: NodeJS.ProcessEnv): RegExp[] {
+  try {
+    return loadPrivacyConfig(home, env).extraPatterns;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new BundleError(`its redaction needs privacy.toml, which cannot be loaded (${reason})`);
+  }
+}
+
+/**
+ * Where the archive goes: the given file, or a fresh name in the given directory (the current one by default).
+ * A symlink is refused, since the archive is made owner-only (0600) and that would change what it points at.
+ */
+function bundlePath(requested: string | undefined): string {
+  const name = `coven-diagnostics-${new Date().toISOString().replace(/[:.]/g, "-")}.tar.gz`;
+  let output = path.resolve(requested ?? name);
+  if (requested !== undefined && fs.statSync(output, { throwIfNoEntry: false })?.isDirectory()) {
+    output = path.join(output, name);
+  }
+  if (fs.lstatSync(output, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new BundleError(`${output} is a symlink`);
+  }
+  const directory = path.dirname(output);
+  if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new BundleError(`${directory} is not an existing directory`);
+  }
+  return output;
+}
+
 /**
  * Writes a redacted archive for bug reports: status, health, capabilities, doctor, recent daemon log lines and
  * the schema version. Prompts and outputs are left out unless `includeSessions` is set. Returns its path.
@@ -56,11 +94,8 @@ function recentLogLines(logs: string, count: number): string {
 export async function writeDiagnosticsBundle(options: BundleOptions = {}): Promise<string> {
   const env = options.env ?? process.env;
   const paths = covenPaths(resolveCovenHome(env));
-  const redactor = new Redactor(
-    fs.existsSync(paths.privacyToml) ? loadPrivacyConfig(paths.home, env).extraPatterns : [],
-  );
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const output = path.resolve(options.output ?? `coven-diagnostics-${stamp}.tar.gz`);
+  const redactor = new Redactor(bundleExtraPatterns(paths.home, env));
+  const output = bundlePath(options.output);
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), "coven-diagnostics-"));
   const folder = path.join(staging, "coven-diagnostics");
   fs.mkdirSync(folder, { mode: 0o700 });

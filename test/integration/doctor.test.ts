@@ -134,4 +134,29 @@ describe("coven diagnostics bundle", () => {
     expect(sessions).not.toContain("AKIAIOSFODNN7EXAMPLE");
     expect(sessions).toContain("[REDACTED:aws_access_key_id]");
   });
+
+  it("writes into a directory it is given, and refuses a symlink or a missing directory in one line", () => {
+    const out = tempDir();
+    const intoDirectory = coven(["diagnostics", "bundle", "-o", out]);
+    expect(intoDirectory.status).toBe(0);
+    expect(path.dirname(intoDirectory.stdout.trim())).toBe(out);
+    expect(fs.existsSync(intoDirectory.stdout.trim())).toBe(true);
+
+    const target = path.join(out, "precious.txt");
+    fs.writeFileSync(target, "keep me", { mode: 0o644 });
+    fs.symlinkSync(target, path.join(out, "link.tar.gz"));
+    for (const [output, reason] of [
+      [path.join(out, "link.tar.gz"), "is a symlink"],
+      ["/nonexistent-dir/x.tar.gz", "is not an existing directory"],
+    ] as const) {
+      const refused = coven(["diagnostics", "bundle", "-o", output]);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(`No diagnostics bundle was written: `);
+      expect(refused.stderr).toContain(reason);
+      expect(refused.stderr).not.toContain("    at ");
+    }
+    // What the symlink points at was left alone.
+    expect(fs.readFileSync(target, "utf8")).toBe("keep me");
+    expect(fs.statSync(target).mode & 0o777).toBe(0o644);
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -230,6 +231,26 @@ describe("maintenance commands without a daemon", () => {
     expect(db.prepare("SELECT value FROM daemon_state WHERE key = 'last_prune_at'").get()).toBeTruthy();
     db.close();
     expect(fs.existsSync(daemon.socket)).toBe(false);
+  });
+
+  it("does not take another server's answer on the socket for a result (a dry run is never reported as a prune)", async () => {
+    const home = path.join(tempDir(), "impostor-home");
+    fs.mkdirSync(home, { mode: 0o700 });
+    const impostor = http.createServer((_request, response) => {
+      response.setHeader("content-type", "application/json");
+      response.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => impostor.listen(path.join(home, "coven.sock"), resolve));
+    try {
+      for (const args of [["logs", "prune", "--dry-run"], ["vacuum"]]) {
+        const result = await coven(args, home);
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("is not a Coven daemon of this version");
+        expect(result.stdout).toBe("");
+      }
+    } finally {
+      await new Promise((resolve) => impostor.close(resolve));
+    }
   });
 
   it("refuses a home without a ledger instead of creating one", async () => {

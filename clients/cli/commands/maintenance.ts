@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { PruneRequest, PruneResult, VacuumResult } from "../../../contract/maintenance.js";
+import type { ZodType } from "zod";
+import type { PruneRequest } from "../../../contract/maintenance.js";
 import type { LedgerMaintenance } from "../../../server/ledger/maintenance.js";
 
 type Outcome<T> = { via: "daemon"; result: T } | { via: "direct"; result: T; database: string };
@@ -18,7 +19,7 @@ function parseDays(value: string): number {
  * POSTs to the daemon's REST route over `$COVEN_HOME/coven.sock`. `undefined` when no daemon answers there
  * (no socket, or a stale one): the caller then works on the database itself.
  */
-async function callDaemon<T>(route: string, body: unknown): Promise<T | undefined> {
+async function callDaemon<T>(route: string, body: unknown, resultSchema: ZodType<T>): Promise<T | undefined> {
   const { resolveCovenHome, covenPaths } = await import("../../../server/daemon/home.js");
   const { Agent, request } = await import("undici");
   const { socket } = covenPaths(resolveCovenHome(process.env));
@@ -36,7 +37,14 @@ async function callDaemon<T>(route: string, body: unknown): Promise<T | undefine
       const { code, message } = answer.error ?? { code: "unknown", message: `HTTP ${response.statusCode}` };
       throw new DaemonRefusedError(`${message} (${code})`);
     }
-    return answer as T;
+    // Whatever answers on the socket must answer as the daemon does: a dry run is never reported as a prune.
+    const result = resultSchema.safeParse(answer);
+    if (!result.success) {
+      throw new DaemonRefusedError(
+        `What answers on ${socket} is not a Coven daemon of this version: its answer to ${route} is not a result.`,
+      );
+    }
+    return result.data;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ECONNREFUSED" || code === "ENOTSOCK") return undefined;
@@ -50,9 +58,10 @@ async function callDaemon<T>(route: string, body: unknown): Promise<T | undefine
 async function maintain<T>(
   route: string,
   body: unknown,
+  resultSchema: ZodType<T>,
   offline: (maintenance: LedgerMaintenance) => Promise<T>,
 ): Promise<Outcome<T>> {
-  const answer = await callDaemon<T>(route, body);
+  const answer = await callDaemon(route, body, resultSchema);
   if (answer !== undefined) return { via: "daemon", result: answer };
   const { withOfflineLedger } = await import("../../../server/daemon/offline-maintenance.js");
   const { result, database } = await withOfflineLedger(process.env, offline);
@@ -104,7 +113,10 @@ export function registerMaintenanceCommands(program: Command): void {
       run(async () => {
         const request: PruneRequest = { dryRun: options.dryRun ?? false };
         if (options.olderThan !== undefined) request.olderThanDays = options.olderThan;
-        const outcome = await maintain<PruneResult>("/maintenance/prune", request, (m) => m.prune(request));
+        const { PruneResultSchema } = await import("../../../contract/maintenance.js");
+        const outcome = await maintain("/maintenance/prune", request, PruneResultSchema, (m) =>
+          m.prune(request),
+        );
         const { result } = outcome;
         if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else if (result.dryRun) {
@@ -125,7 +137,8 @@ export function registerMaintenanceCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .action((options: { json?: boolean }) =>
       run(async () => {
-        const outcome = await maintain<VacuumResult>("/maintenance/vacuum", {}, (m) => m.vacuum());
+        const { VacuumResultSchema } = await import("../../../contract/maintenance.js");
+        const outcome = await maintain("/maintenance/vacuum", {}, VacuumResultSchema, (m) => m.vacuum());
         const { result } = outcome;
         if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
