@@ -40,6 +40,8 @@ export interface StaleStatus {
   reason: string;
   /** Files a daemon that did not stop cleanly left behind. */
   leftovers: string[];
+  /** What to do about it, which depends on the reason. */
+  hint: string;
   warnings: string[];
 }
 
@@ -123,18 +125,31 @@ export async function getDaemonStatus(paths: CovenPaths): Promise<DaemonStatus> 
     return { state: "stopped", ok: false, home: paths.home, socket: paths.socket, warnings };
   const pid = trustedPid ?? readLockPid(paths.lock);
   const identity = pid === null ? "not-daemon" : await identifyDaemon(pid, paths);
-  const reason =
-    pid !== null && identity !== "not-daemon"
-      ? `pid ${pid} is alive but nothing answers health on ${paths.socket} (still starting, or hung)`
-      : `nothing answers on ${paths.socket}; a daemon${pid === null ? "" : ` (pid ${pid})`} did not stop cleanly`;
+  const stale = { state: "stale" as const, ok: false as const, pid, home: paths.home, socket: paths.socket };
+  if (pid !== null && identity !== "not-daemon") {
+    return {
+      ...stale,
+      reason: `pid ${pid} is alive but nothing answers health on ${paths.socket} (still starting, or hung)`,
+      leftovers,
+      hint: "`coven daemon stop` ends it (SIGTERM, then SIGKILL); then `coven daemon start`",
+      warnings,
+    };
+  }
+  // No daemon of this home is alive, yet something accepts connections on its socket: another program's.
+  if (exists(paths.socket) && (await socketAnswers(paths.socket))) {
+    return {
+      ...stale,
+      reason: `something that is not a Coven daemon answers on ${paths.socket}`,
+      leftovers,
+      hint: "coven does not touch a socket another program serves: stop that program, then `coven daemon start`",
+      warnings,
+    };
+  }
   return {
-    state: "stale",
-    ok: false,
-    pid,
-    home: paths.home,
-    socket: paths.socket,
-    reason,
+    ...stale,
+    reason: `nothing answers on ${paths.socket}; a daemon${pid === null ? "" : ` (pid ${pid})`} did not stop cleanly`,
     leftovers,
+    hint: "`coven daemon start` replaces them; `coven daemon stop` removes them",
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { processAlive } from "../../server/daemon/daemon-process.js";
@@ -148,6 +149,33 @@ describe("coven daemon start / status / stop", { timeout: 120_000 }, () => {
     expect(readDaemonJson(home).pid).toBe(second.pid);
     expect(fs.readFileSync(lock, "utf8").trim()).toBe(String(second.pid));
     expect((await coven(home, "daemon", "stop")).status).toBe(0);
+  });
+
+  it("says so when another program serves the socket, and advises what coven can actually do", async () => {
+    const home = freshHome();
+    fs.mkdirSync(home, { mode: 0o700 });
+    const { socket } = files(home);
+    const connections = new Set<net.Socket>();
+    const other = net.createServer((connection) => {
+      connections.add(connection);
+      // Clients hang up on this answer; their resets are expected.
+      connection.on("error", () => {});
+      connection.end("not http\r\n");
+    });
+    await new Promise<void>((resolve) => other.listen(socket, resolve));
+    try {
+      const status = await coven(home, "daemon", "status", "--json");
+      expect(status.status).toBe(1);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        state: "stale",
+        reason: `something that is not a Coven daemon answers on ${socket}`,
+        hint: expect.stringContaining("coven does not touch a socket another program serves"),
+      });
+      expect((await coven(home, "daemon", "status")).stdout).toContain("stop that program");
+    } finally {
+      for (const connection of connections) connection.destroy();
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it("cleans up a crashed daemon's leftovers on stop", async () => {

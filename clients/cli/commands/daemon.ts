@@ -157,7 +157,7 @@ export function registerDaemonCommands(program: Command): void {
             [
               `coven daemon: stale: ${status.reason}`,
               `  leftovers  ${status.leftovers.join(", ")}`,
-              "  `coven daemon start` replaces them; `coven daemon stop` removes them",
+              `  ${status.hint}`,
               "",
             ].join("\n"),
           );
