@@ -169,7 +169,10 @@ function checkAdapters(env: NodeJS.ProcessEnv): DoctorCheck[] {
       name: `harness:${adapter.id}`,
       // A missing harness is normal (few people install all of them): a warning, not a failure.
       status: found ? "ok" : "warn",
-      detail: found ? `${adapter.executable} → ${found}` : `${adapter.executable} not found on PATH`,
+      // The daemon resolves executables on its own PATH, the one it started with, which may differ from this shell's.
+      detail: found
+        ? `${adapter.executable} → ${found} (on this shell's PATH; the daemon looks on the PATH it started with)`
+        : `${adapter.executable} not found on this shell's PATH`,
       data: { executable: adapter.executable, path: found, source: adapter.source },
       ...(found || !adapter.installHint ? {} : { hint: adapter.installHint }),
     };
