@@ -281,4 +281,21 @@ describe("coven daemon start / status / stop", { timeout: 120_000 }, () => {
     expect(processAlive(first.pid)).toBe(false);
     expect((await coven(home, "daemon", "stop")).status).toBe(0);
   });
+
+  it("does not restart onto a privacy.toml the new daemon would refuse: the running one is left alone", async () => {
+    const home = freshHome();
+    const first = await start(home);
+    fs.writeFileSync(path.join(home, "privacy.toml"), "log_retention_dayz = 3\n");
+    const restart = await coven(home, "daemon", "restart");
+    expect(restart.status).toBe(1);
+    expect(restart.stderr).toContain("not restarting, the running daemon was left alone");
+    expect(restart.stderr).toContain("log_retention_dayz");
+    expect(processAlive(first.pid)).toBe(true);
+    expect(JSON.parse((await coven(home, "daemon", "status", "--json")).stdout)).toMatchObject({
+      state: "running",
+      pid: first.pid,
+    });
+    fs.rmSync(path.join(home, "privacy.toml"));
+    expect((await coven(home, "daemon", "stop")).status).toBe(0);
+  });
 });

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 
@@ -48,6 +49,20 @@ function printError(error: unknown): void {
 async function homePaths() {
   const { covenPaths, resolveCovenHome } = await import("../../../server/daemon/home.js");
   return covenPaths(resolveCovenHome());
+}
+
+/** Why a daemon started now on this home would refuse to start (its home or its privacy.toml), if it would. */
+async function startRefusal(): Promise<string | undefined> {
+  const { assertSafeCovenHome, resolveCovenHome } = await import("../../../server/daemon/home.js");
+  const { loadPrivacyConfig } = await import("../../../server/privacy/config.js");
+  const home = resolveCovenHome();
+  try {
+    if (fs.existsSync(home)) assertSafeCovenHome(home);
+    loadPrivacyConfig(home);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 function printWarnings(warnings: readonly string[]): void {
@@ -182,6 +197,13 @@ export function registerDaemonCommands(program: Command): void {
     .option("--timeout <seconds>", "bound for each of the stop and the start", positiveSeconds)
     .option("--tcp <host:port>", "also listen on a loopback TCP address (off by default)")
     .action(async (options: { timeout?: number; tcp?: string }) => {
+      // What would stop the new daemon from starting is checked before the running one is stopped.
+      const refusal = await startRefusal();
+      if (refusal) {
+        process.stderr.write(`coven: not restarting, the running daemon was left alone: ${refusal}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const lifecycle = await loadLifecycle();
       const stopped = await runStop(lifecycle, { timeout: options.timeout ?? 15 });
       const started =
