@@ -91,6 +91,10 @@ export async function reportError(error: unknown, io: ActionIo): Promise<number>
         "UnsafeCovenHomeError",
         "PrivacyConfigError",
         "BundleError",
+        "DaemonStartError",
+        "DaemonStopError",
+        "DaemonAlreadyRunningError",
+        "SchemaTooNewError",
       ].includes(error.name);
     io.err(`${label} ${known ? error.message : `unexpected error: ${error.stack ?? error.message}`}`);
     return 1;

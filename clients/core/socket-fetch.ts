@@ -121,9 +121,11 @@ export function createSocketFetch(
   options: {
     onConnectError?: (error: NodeJS.ErrnoException) => void;
     /**
-     * How long a request waits for the response to begin (default 30 s). Every call the daemon answers begins
-     * its response at once, streams included; one that does not is hung (or not a daemon), and the caller hears
-     * so instead of waiting forever. Once the response has begun there is no limit: a stream may idle.
+     * How long a read (a GET: a query, the handshake, a stream) waits for its response to begin once it has a
+     * connection (default 30 s). The daemon answers reads at once, streams included; one that does not is hung
+     * (or not a daemon), and the caller hears so instead of waiting forever. Once the response has begun there
+     * is no limit: a stream may idle. Changes (POST) have none: one may wait behind a long vacuum, and giving up
+     * on a launch the daemon still carries out would invite a duplicate.
      */
     responseTimeoutMs?: number;
   } = {},
@@ -154,12 +156,18 @@ export function createSocketFetch(
         request.destroy(abortError());
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      const timer = setTimeout(
-        () => request.destroy(noAnswerError(socketPath, responseTimeoutMs)),
-        responseTimeoutMs,
-      );
-      // Only a call in flight keeps the process alive, as before.
-      timer.unref();
+      let timer: NodeJS.Timeout | undefined;
+      if ((init.method ?? "GET") === "GET") {
+        // From when the request has a connection: waiting for one of the agent's sockets is not the daemon's delay.
+        request.once("socket", () => {
+          timer = setTimeout(
+            () => request.destroy(noAnswerError(socketPath, responseTimeoutMs)),
+            responseTimeoutMs,
+          );
+          // Only a call in flight keeps the process alive, as before.
+          timer.unref();
+        });
+      }
       request.once("response", (message) => {
         clearTimeout(timer);
         message.once("close", () => signal?.removeEventListener("abort", onAbort));

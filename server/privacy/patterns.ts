@@ -72,11 +72,17 @@ const SCHEME = String.raw`(?:(?:basic|token)[ \t]+)?`;
 const NOT_A_SECRET =
   String.raw`(?!-----BEGIN|bearer[ \t]|` +
   "(?:string|number|boolean|null|undefined|none|nil|true|false|any)(?![A-Za-z0-9_])|" +
-  // Code and placeholders, not values: `token = await fetchToken()`, `password = self.password`,
-  // `api_key=os.getenv("KEY")`, `api_key: ${API_KEY}`, `token=$(cat token.txt)`.
-  String.raw`(?:await|new|yield|typeof)[ \t]|(?:this|self)\.|(?:function|lambda)(?=[ \t(:])|` +
-  String.raw`(?:os|process|getpass|env|config|settings)\.|\$[{(]|` +
-  // A variable of the same name (`self.token = token`).
+  // Placeholders, quoted or not: `api_key: ${API_KEY}`, `PASSWORD: "${DB_PASSWORD}"`, `token=$(cat token.txt)`.
+  String.raw`\$[{(])`;
+
+/**
+ * For unquoted values only: code, not a value (`token = await fetchToken()`, `password = self.password`,
+ * `api_key=os.getenv("KEY")`, a variable of the same name as in `self.token = token`). A quoted value is a
+ * literal whatever it reads like: `password = "new hunter2"` is a password.
+ */
+const NOT_CODE =
+  String.raw`(?!(?:await|new|yield|typeof)[ \t]|(?:this|self)\.|(?:function|lambda)(?=[ \t(:])|` +
+  String.raw`(?:os|process|getpass|env|config|settings)\.|` +
   String.raw`(?:${SECRET_KEYS})(?=[\s;,)\]}"'\x60]|$))`;
 
 /** An unquoted value ends at whitespace, a quote, a list or query separator, or a control character. */
@@ -95,8 +101,10 @@ function assignment(name: string, keys: string): SecretPattern {
     String.raw`|\x60${SCHEME}${NOT_A_SECRET}(?<secretBacktick>[^\x60\r\n]+)` +
     // A bare value ending in a separator is the next key (`password: api_key: "..."`), not a value: taken whole
     // (a lookahead capture cannot backtrack) and refused, so the scan finds that next assignment instead. Base64
-    // padding is no separator: eight or more base64 characters before one or two `=` end a value.
-    `|${SCHEME}${NOT_A_SECRET}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})))`;
+    // padding is no separator: eight or more base64 characters before one or two `=` end a value, unless they
+    // spell a key name (`password= api_secret= "..."`).
+    `|${SCHEME}${NOT_A_SECRET}${NOT_CODE}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>` +
+    `(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})(?<!(?:${SECRET_KEYS})={1,2})))`;
   const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,

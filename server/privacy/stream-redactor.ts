@@ -217,14 +217,17 @@ function lastWordBreak(text: string, end: number, floor: number): number {
 const ESC = 0x1b;
 
 /**
- * Characters no built-in token contains, and no escape sequence begins or continues with (`[` and `]` open CSI
- * and OSC sequences, so they are not among them): the word breaks of last resort inside one very long word.
+ * Characters no built-in token contains: the word breaks of last resort inside one very long word. Not `[`, `]`
+ * (they open CSI and OSC sequences) nor `;`, `<`, `>` (parameters of colour codes); and a delimiter that is part
+ * of an unfinished escape sequence (`ESC (`) is no break either.
  */
-const DELIMITERS = new Set([..."\"'`,;(){}<>|"].map((char) => char.charCodeAt(0)));
+const DELIMITERS = new Set([..."\"'`,(){}|"].map((char) => char.charCodeAt(0)));
 
 /** The last index `i <= end`, above `floor`, just after a delimiter; -1 when there is none. */
 function lastDelimiter(text: string, end: number, floor: number): number {
-  for (let i = end; i > floor; i--) if (DELIMITERS.has(text.charCodeAt(i - 1))) return i;
+  for (let i = end; i > floor; i--) {
+    if (DELIMITERS.has(text.charCodeAt(i - 1)) && !insideEscapeSequence(text, i)) return i;
+  }
   return -1;
 }
 

@@ -50,6 +50,8 @@ export class SessionRuntime {
   private readonly idleFlushMs: number;
   private readonly secretIdleFlushMs: number;
   private stopping = false;
+  /** Launches accepted before a stop began and not yet finished. */
+  private readonly launching = new Set<Promise<SessionRecord>>();
 
   constructor(private readonly options: SessionRuntimeOptions) {
     this.killGraceMs = options.killGraceMs ?? 3000;
@@ -58,10 +60,21 @@ export class SessionRuntime {
   }
 
   async launch(request: LaunchSessionRequest): Promise<SessionRecord> {
-    const { ledger, capabilities, env, redactor } = this.options;
     // A harness started now would be orphaned by the stop in progress.
     if (this.stopping)
       throw new CovenError("runtime_unavailable", "The daemon is stopping; launch again once it runs.");
+    // A launch already past that check finishes (its harness then attached) before a stop looks for harnesses.
+    const launching = this.launchAccepted(request);
+    this.launching.add(launching);
+    try {
+      return await launching;
+    } finally {
+      this.launching.delete(launching);
+    }
+  }
+
+  private async launchAccepted(request: LaunchSessionRequest): Promise<SessionRecord> {
+    const { ledger, capabilities, env, redactor } = this.options;
     // Policy, in the daemon, before anything is written or spawned.
     const projectRoot = canonicalProjectRoot(request.projectRoot);
     const cwd = resolveCwdInsideRoot(projectRoot, request.cwd);
@@ -174,6 +187,7 @@ export class SessionRuntime {
   /** Kills every live harness and waits until their exits are recorded; launches are refused from now on. */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    await Promise.allSettled([...this.launching]);
     const pending = this.live.all().map((live) => this.kill(live.id).catch(() => {}));
     await Promise.all(pending);
     const deadline = Date.now() + this.killGraceMs + 2000;

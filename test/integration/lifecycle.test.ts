@@ -282,7 +282,7 @@ describe("coven daemon start / status / stop", { timeout: 120_000 }, () => {
     expect((await coven(home, "daemon", "stop")).status).toBe(0);
   });
 
-  it("does not restart onto a privacy.toml the new daemon would refuse: the running one is left alone", async () => {
+  it("does not restart onto a privacy.toml or --tcp the new daemon would refuse: the running one is left alone", async () => {
     const home = freshHome();
     const first = await start(home);
     fs.writeFileSync(path.join(home, "privacy.toml"), "log_retention_dayz = 3\n");
@@ -296,6 +296,11 @@ describe("coven daemon start / status / stop", { timeout: 120_000 }, () => {
       pid: first.pid,
     });
     fs.rmSync(path.join(home, "privacy.toml"));
+    // Nor onto a TCP address the new daemon would refuse (not loopback).
+    const tcp = await coven(home, "daemon", "restart", "--tcp", "0.0.0.0:9000");
+    expect(tcp.status).toBe(1);
+    expect(tcp.stderr).toContain("not restarting, the running daemon was left alone");
+    expect(processAlive(first.pid)).toBe(true);
     expect((await coven(home, "daemon", "stop")).status).toBe(0);
   });
 });

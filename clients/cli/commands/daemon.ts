@@ -51,14 +51,16 @@ async function homePaths() {
   return covenPaths(resolveCovenHome());
 }
 
-/** Why a daemon started now on this home would refuse to start (its home or its privacy.toml), if it would. */
-async function startRefusal(): Promise<string | undefined> {
+/** Why a daemon started now on this home would refuse to start (home, privacy.toml, `--tcp`), if it would. */
+async function startRefusal(tcp: string | undefined): Promise<string | undefined> {
   const { assertSafeCovenHome, resolveCovenHome } = await import("../../../server/daemon/home.js");
   const { loadPrivacyConfig } = await import("../../../server/privacy/config.js");
+  const { parseTcpListener } = await import("../../../server/http/tcp-guard.js");
   const home = resolveCovenHome();
   try {
     if (fs.existsSync(home)) assertSafeCovenHome(home);
     loadPrivacyConfig(home);
+    if (tcp !== undefined) parseTcpListener(tcp);
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
@@ -198,7 +200,7 @@ export function registerDaemonCommands(program: Command): void {
     .option("--tcp <host:port>", "also listen on a loopback TCP address (off by default)")
     .action(async (options: { timeout?: number; tcp?: string }) => {
       // What would stop the new daemon from starting is checked before the running one is stopped.
-      const refusal = await startRefusal();
+      const refusal = await startRefusal(options.tcp);
       if (refusal) {
         process.stderr.write(`coven: not restarting, the running daemon was left alone: ${refusal}\n`);
         process.exitCode = 1;

@@ -43,6 +43,23 @@ describe("the socket fetch", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 
+  it("puts no limit on a change (POST), which may wait behind a long vacuum", async () => {
+    const server = await socketServer((socket) => {
+      socket.once("data", () => {
+        setTimeout(
+          () => socket.end("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"),
+          400,
+        );
+      });
+    });
+    cleanups.push(server.close);
+    const { fetch, close } = createSocketFetch(server.path, { responseTimeoutMs: 200 });
+    cleanups.push(close);
+    const response = await fetch("http://localhost/trpc/sessions.launch", { method: "POST", body: "{}" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ok");
+  });
+
   it("puts no limit on a response once it has begun (a stream may idle)", async () => {
     const server = await socketServer((socket) => {
       socket.once("data", () => {

@@ -134,6 +134,13 @@ describe("built-in patterns", () => {
     ["password=new-secret-123", "password=[REDACTED:secret_assignment]"],
     ["password=newPassw0rd", "password=[REDACTED:secret_assignment]"],
     ["password=password!", "password=[REDACTED:secret_assignment]"],
+    // A quoted value is a literal, whatever it reads like.
+    ['password = "new hunter2"', 'password = "[REDACTED:secret_assignment]"'],
+    ['PASSWORD="self.Destruct99"', 'PASSWORD="[REDACTED:secret_assignment]"'],
+    ["DB_PASSWORD='config.Xy7$pass'", "DB_PASSWORD='[REDACTED:secret_assignment]'"],
+    ['password: "Token"', 'password: "[REDACTED:secret_assignment]"'],
+    // A padded-looking key name is the next key, not a value.
+    ['password= api_secret= "hunter2"', 'password= api_secret= "[REDACTED:secret_assignment]"'],
   ])("redacts the value of %j", (input, expected) => {
     expect(redact(input)).toBe(expected);
   });
@@ -185,6 +192,8 @@ describe("normal text is left alone", () => {
     "api_key: ${API_KEY}",
     "TOKEN=$(cat ~/.token)",
     "token = lambda: 42",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose file's placeholder, not a template.
+    'PASSWORD: "${DB_PASSWORD}"',
   ])("%j", (text) => {
     expect(redact(text)).toBe(text);
   });

@@ -166,6 +166,13 @@ describe("StreamRedactor: flush and the hold limit", () => {
     for (const piece of pieces) expect(piece).not.toContain(S.AWS_ACCESS_KEY_ID.slice(0, 8));
   });
 
+  it("never cuts inside a colour code to find that break (a token glued to it stays whole)", () => {
+    const password = ["Pa55", "w0rd"].join("");
+    const pieces = stream([`${"x".repeat(5000)}\x1b[1;32`, `mhttps://u:${password}@`, "host done\n"]);
+    expect(pieces.join("")).not.toContain(password);
+    expect(pieces.join("")).toContain("[REDACTED:url_password]");
+  });
+
   it("keeps a private key longer than maxHoldChars redacted through its END line", () => {
     const key = S.privateKeyBlock("PRIVATE KEY", 60, 7);
     const text = `start\n${key}\nend line\n`;
