@@ -3,14 +3,13 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { CapabilityService } from "../capabilities.js";
 import { buildHttpApp } from "../http/app.js";
-import { parseTcpListener } from "../http/tcp-guard.js";
+import type { TcpListenerConfig } from "../http/tcp-guard.js";
 import { INLINE_CHECKPOINTS } from "../ledger/checkpointer.js";
 import { EventFeed } from "../ledger/event-feed.js";
 import { Ledger } from "../ledger/ledger.js";
 import { LedgerMaintenance } from "../ledger/maintenance.js";
 import { StorageMonitor } from "../ledger/storage.js";
 import { packageVersion } from "../package-root.js";
-import { loadPrivacyConfig } from "../privacy/config.js";
 import { Redactor } from "../privacy/redactor.js";
 import { SessionRuntime } from "../runtime/session-runtime.js";
 import type { DaemonServices } from "../services.js";
@@ -20,6 +19,7 @@ import { InstanceLock } from "./instance-lock.js";
 import { createDaemonLogger, type DaemonLogger } from "./log-file.js";
 import { recoverSessions } from "./recovery.js";
 import { clearStaleSocket } from "./socket-probe.js";
+import { readStartupConfig } from "./startup-config.js";
 
 export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
@@ -51,8 +51,7 @@ export async function serveDaemon(options: ServeOptions = {}): Promise<RunningDa
   process.umask(0o077);
   const paths = prepareCovenHome(resolveCovenHome(env));
   // Refused before anything is opened: a bad --tcp must not leave a half-started daemon.
-  const tcpConfig = options.tcp ? parseTcpListener(options.tcp, env) : null;
-  const privacy = loadPrivacyConfig(paths.home, env);
+  const { tcpConfig, privacy } = readStartupConfig(paths.home, env, options.tcp);
   const redactor = new Redactor(privacy.extraPatterns);
   // Daily JSON log files under logs/, redacted line by line, written asynchronously.
   const daemonLog = options.logger ? undefined : createDaemonLogger(paths.logs, redactor, env);
@@ -91,7 +90,7 @@ async function serveHoldingLock({
   env: NodeJS.ProcessEnv;
   logger: Logger;
   paths: CovenPaths;
-  tcpConfig: ReturnType<typeof parseTcpListener> | null;
+  tcpConfig: TcpListenerConfig | null;
   redactor: Redactor;
   lock: InstanceLock;
   retentionDays: number;

@@ -33,7 +33,6 @@ function registerJsonParser(app: FastifyInstance): void {
   });
 }
 
-/** The daemon's HTTP face: /api/v1 (REST, derived from the router), /trpc, and the OpenAPI document. */
 /** The contract codes and procedure names of a tRPC request's failures, for its log line (keyed by request). */
 const trpcFailures = new WeakMap<object, { code: string; procedures: string }>();
 
@@ -42,6 +41,7 @@ function joinDistinct(list: string, item: string): string {
   return list.split(",").includes(item) ? list : `${list},${item}`;
 }
 
+/** The daemon's HTTP face: /api/v1 (REST, derived from the router), /trpc, and the OpenAPI document. */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger ?? pino({ level: "silent" }),

@@ -187,11 +187,12 @@ export const sessionsRouter = router({
             throw new CovenError("session_id_conflict", undefined, { sessionId: input.id });
           return { session: existing, created: false };
         }
+        // The caller's account of a session run elsewhere: its free text is redacted like anything stored.
+        const projectRoot = redactor.redact(input.projectRoot);
         const session = freshSession({
           id: input.id,
-          // The caller's account of a session run elsewhere: its free text is redacted like anything stored.
-          projectRoot: redactor.redact(input.projectRoot),
-          cwd: redactor.redact(input.projectRoot),
+          projectRoot,
+          cwd: projectRoot,
           harness: input.harness,
           title: redactor.redact(input.title ?? ""),
           status: "running",

@@ -183,7 +183,6 @@ export class SessionRuntime {
     this.requireLive(sessionId, false).pty.resize(cols, rows);
   }
 
-  /** Kills every live harness (daemon shutdown) and waits for their exits to be recorded. */
   /** Kills every live harness and waits until their exits are recorded; launches are refused from now on. */
   async shutdown(): Promise<void> {
     this.stopping = true;
@@ -222,8 +221,8 @@ export class SessionRuntime {
     const onOutput = (data: string) => {
       emit(live.redactor.push(data));
       clearTimeout(live.idleFlush);
-      // Text held back as a possible secret is released after a short quiet period.
-      // A possible secret's start waits longer: a flush lets what was seen of it out unredacted.
+      // Held text is released after a short quiet period; a possible secret's start waits longer, since a flush
+      // lets what was seen of it out unredacted.
       live.idleFlush = live.redactor.holding
         ? setTimeout(
             () => emit(live.redactor.flush()),

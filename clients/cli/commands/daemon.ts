@@ -54,13 +54,11 @@ async function homePaths() {
 /** Why a daemon started now on this home would refuse to start (home, privacy.toml, `--tcp`), if it would. */
 async function startRefusal(tcp: string | undefined): Promise<string | undefined> {
   const { assertSafeCovenHome, resolveCovenHome } = await import("../../../server/daemon/home.js");
-  const { loadPrivacyConfig } = await import("../../../server/privacy/config.js");
-  const { parseTcpListener } = await import("../../../server/http/tcp-guard.js");
+  const { readStartupConfig } = await import("../../../server/daemon/startup-config.js");
   const home = resolveCovenHome();
   try {
     if (fs.existsSync(home)) assertSafeCovenHome(home);
-    loadPrivacyConfig(home);
-    if (tcp !== undefined) parseTcpListener(tcp);
+    readStartupConfig(home, process.env, tcp);
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
