@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 
 export const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const COVEN_BIN = path.join(DIST_ROOT, "clients/cli/main.js");
+export const COVEN_BIN = path.join(DIST_ROOT, "bin/coven.js");
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

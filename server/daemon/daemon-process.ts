@@ -47,10 +47,14 @@ function readNulSeparated(file: string): string[] {
     .filter((part) => part !== "");
 }
 
-/** Our CLI as it appears in a command line: the built entry point, or the installed `coven` bin. */
+/**
+ * Our CLI as it appears in a command line: the built entry point (`bin/coven.js`; `clients/cli/main.js` in builds
+ * before it, so a daemon started by one is still recognised, and stopped, after an upgrade), or the installed
+ * `coven` bin.
+ */
 function isCovenEntryPoint(arg: string): boolean {
   const normalized = arg.split(path.sep).join("/");
-  return /(^|\/)clients\/cli\/main\.js$/.test(normalized) || /(^|\/)coven$/.test(normalized);
+  return /(^|\/)(bin\/coven\.js|clients\/cli\/main\.js|coven)$/.test(normalized);
 }
 
 /** The command line runs our CLI's `daemon serve` (possibly with options after it). */

@@ -5,7 +5,7 @@ import path from "node:path";
 import { Agent, request } from "undici";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
-export const COVEN_BIN = path.join(REPO_ROOT, "dist/clients/cli/main.js");
+export const COVEN_BIN = path.join(REPO_ROOT, "dist/bin/coven.js");
 
 export function tempDir(prefix = "coven-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   );
   const daemon: ChildProcess = spawn(
     daemonNode(),
-    [path.join(repo, "dist/clients/cli/main.js"), "daemon", "serve"],
+    [path.join(repo, "dist/bin/coven.js"), "daemon", "serve"],
     {
       env: {
         ...process.env,

@@ -10,7 +10,7 @@ started=$SECONDS
 
 # The daemon keeps running on the main package's Node: its native modules were built for it.
 export COVEN_DAEMON_NODE="${COVEN_DAEMON_NODE:-$(command -v node)}"
-if [ ! -f "$repo/dist/clients/cli/main.js" ]; then
+if [ ! -f "$repo/dist/bin/coven.js" ]; then
   (cd "$repo" && npm run build)
 fi
 

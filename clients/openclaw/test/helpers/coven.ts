@@ -7,7 +7,7 @@ import { FAKE_HARNESSES } from "../../../../test/helpers/harness.js";
 
 export const PLUGIN_ROOT = path.resolve(import.meta.dirname, "../..");
 export const REPO_ROOT = path.resolve(PLUGIN_ROOT, "../..");
-export const COVEN_BIN = path.join(REPO_ROOT, "dist/clients/cli/main.js");
+export const COVEN_BIN = path.join(REPO_ROOT, "dist/bin/coven.js");
 
 /** Extra fake harnesses of the plugin's tests, beside the repository's (`test/helpers/harness.ts`). */
 export const PLUGIN_FAKE_HARNESSES: Record<string, string> = {

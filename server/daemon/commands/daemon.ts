@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 
 /** LSB-style exit codes of `coven daemon status`. */
@@ -7,11 +6,8 @@ const STATUS_EXIT_CODES = { running: 0, stale: 1, stopped: 3 } as const;
 /** `status` could not find out (LSB "unknown"). */
 const STATUS_UNKNOWN_EXIT_CODE = 4;
 
-/** The built CLI entry point, which `start` launches as `node <main.js> daemon serve`. */
-const CLI_ENTRY = fileURLToPath(new URL("../main.js", import.meta.url));
-
 // Loaded only when a command runs, so `coven --help` stays light; none of it pulls in SQLite, fastify or PTYs.
-const loadLifecycle = () => import("../../../server/daemon/lifecycle.js");
+const loadLifecycle = () => import("../lifecycle.js");
 type Lifecycle = Awaited<ReturnType<typeof loadLifecycle>>;
 
 function positiveSeconds(value: string): number {
@@ -47,14 +43,14 @@ function printError(error: unknown): void {
 
 /** This home's paths; the daemon-side module is loaded only by the commands that manage the daemon. */
 async function homePaths() {
-  const { covenPaths, resolveCovenHome } = await import("../../../server/daemon/home.js");
+  const { covenPaths, resolveCovenHome } = await import("../home.js");
   return covenPaths(resolveCovenHome());
 }
 
 /** Why a daemon started now on this home would refuse to start (home, privacy.toml, `--tcp`), if it would. */
 async function startRefusal(tcp: string | undefined): Promise<string | undefined> {
-  const { assertSafeCovenHome, resolveCovenHome } = await import("../../../server/daemon/home.js");
-  const { readStartupConfig } = await import("../../../server/daemon/startup-config.js");
+  const { assertSafeCovenHome, resolveCovenHome } = await import("../home.js");
+  const { readStartupConfig } = await import("../startup-config.js");
   const home = resolveCovenHome();
   try {
     if (fs.existsSync(home)) assertSafeCovenHome(home);
@@ -69,11 +65,15 @@ function printWarnings(warnings: readonly string[]): void {
   for (const warning of warnings) process.stderr.write(`coven: warning: ${warning}\n`);
 }
 
-async function runStart(lifecycle: Lifecycle, options: { timeout: number; tcp?: string }): Promise<boolean> {
+async function runStart(
+  lifecycle: Lifecycle,
+  cliEntry: string,
+  options: { timeout: number; tcp?: string },
+): Promise<boolean> {
   const paths = await homePaths();
   try {
     const started = await lifecycle.startDaemon(paths, {
-      cliPath: CLI_ENTRY,
+      cliPath: cliEntry,
       timeoutMs: options.timeout * 1000,
       tcp: options.tcp,
     });
@@ -110,8 +110,11 @@ async function runStop(lifecycle: Lifecycle, options: { timeout: number }): Prom
   }
 }
 
-/** `coven daemon …`: running and managing the daemon. Actions import their code only when they run. */
-export function registerDaemonCommands(program: Command): void {
+/**
+ * `coven daemon …`: running and managing the daemon. Actions import their code only when they run. `cliEntry` is
+ * the `coven` entry point, which `start` launches in the background as `node <cliEntry> daemon serve`.
+ */
+export function registerDaemonCommands(program: Command, cliEntry: string): void {
   const daemon = program.command("daemon").description("Run and manage the Coven daemon");
   daemon
     .command("serve")
@@ -119,7 +122,7 @@ export function registerDaemonCommands(program: Command): void {
     .option("--tcp <host:port>", "also listen on a loopback TCP address (off by default)")
     .action(async (options: { tcp?: string }) => {
       // Loaded only for this command: other commands never pull the daemon (or SQLite) into the CLI process.
-      const { runForeground } = await import("../../../server/daemon/foreground.js");
+      const { runForeground } = await import("../foreground.js");
       await runForeground(options);
     });
 
@@ -129,7 +132,7 @@ export function registerDaemonCommands(program: Command): void {
     .option("--timeout <seconds>", "how long to wait for the daemon to answer", positiveSeconds, 30)
     .option("--tcp <host:port>", "also listen on a loopback TCP address (off by default)")
     .action(async (options: { timeout: number; tcp?: string }) => {
-      if (!(await runStart(await loadLifecycle(), options))) process.exitCode = 1;
+      if (!(await runStart(await loadLifecycle(), cliEntry, options))) process.exitCode = 1;
     });
 
   daemon
@@ -207,7 +210,8 @@ export function registerDaemonCommands(program: Command): void {
       const lifecycle = await loadLifecycle();
       const stopped = await runStop(lifecycle, { timeout: options.timeout ?? 15 });
       const started =
-        stopped && (await runStart(lifecycle, { timeout: options.timeout ?? 30, tcp: options.tcp }));
+        stopped &&
+        (await runStart(lifecycle, cliEntry, { timeout: options.timeout ?? 30, tcp: options.tcp }));
       if (!started) process.exitCode = 1;
     });
 }

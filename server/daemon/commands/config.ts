@@ -12,11 +12,9 @@ interface PathSetting {
 /** Every path the daemon would use for this environment; reads nothing from disk and creates nothing. */
 async function resolvedPaths(env: NodeJS.ProcessEnv = process.env) {
   // The adapter settings' names live with the manifest loader; imported only here (no SQLite, fastify or PTYs).
-  const { ADAPTER_DIRS_ENV, ADAPTER_MANIFEST_ENV } = await import(
-    "../../../server/runtime/adapters/manifest.js"
-  );
-  const { covenPaths, resolveCovenHome } = await import("../../../server/daemon/home.js");
-  const { daemonLogFile } = await import("../../../server/daemon/daemon-log.js");
+  const { ADAPTER_DIRS_ENV, ADAPTER_MANIFEST_ENV } = await import("../../runtime/adapters/manifest.js");
+  const { covenPaths, resolveCovenHome } = await import("../home.js");
+  const { daemonLogFile } = await import("../daemon-log.js");
   const home = resolveCovenHome(env);
   const paths = covenPaths(home);
   const manifest = env[ADAPTER_MANIFEST_ENV];

@@ -8,7 +8,7 @@ export function registerDoctorCommands(program: Command): void {
     .option("--json", "print the report as JSON")
     .action(async (options: { json?: boolean }) => {
       // Doctor inspects this installation (adapters, the store) itself, so it loads that code on demand.
-      const { runDoctor, formatDoctorReport } = await import("../../../server/daemon/doctor.js");
+      const { runDoctor, formatDoctorReport } = await import("../doctor.js");
       const report = await runDoctor();
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       process.stdout.write(
@@ -25,7 +25,7 @@ export function registerDoctorCommands(program: Command): void {
     .option("-o, --output <file>", "where to write the archive (default ./coven-diagnostics-<time>.tar.gz)")
     .option("--include-sessions", "also include recent session records and log previews (prompts and output)")
     .action(async (options: { output?: string; includeSessions?: boolean }) => {
-      const { writeDiagnosticsBundle } = await import("../../../server/daemon/diagnostics.js");
+      const { writeDiagnosticsBundle } = await import("../diagnostics.js");
       const file = await writeDiagnosticsBundle({
         output: options.output,
         includeSessions: options.includeSessions,

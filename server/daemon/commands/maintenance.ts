@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { ZodType } from "zod";
 import type { PruneRequest } from "../../../contract/maintenance.js";
-import type { LedgerMaintenance } from "../../../server/ledger/maintenance.js";
+import type { LedgerMaintenance } from "../../ledger/maintenance.js";
 
 type Outcome<T> = { via: "daemon"; result: T } | { via: "direct"; result: T; database: string };
 
@@ -20,7 +20,7 @@ function parseDays(value: string): number {
  * (no socket, or a stale one): the caller then works on the database itself.
  */
 async function callDaemon<T>(route: string, body: unknown, resultSchema: ZodType<T>): Promise<T | undefined> {
-  const { resolveCovenHome, covenPaths } = await import("../../../server/daemon/home.js");
+  const { resolveCovenHome, covenPaths } = await import("../home.js");
   const { Agent, request } = await import("undici");
   const { socket } = covenPaths(resolveCovenHome(process.env));
   // No timeouts: a prune or vacuum of a large ledger may take a while, and the daemon finishes it regardless.
@@ -63,7 +63,7 @@ async function maintain<T>(
 ): Promise<Outcome<T>> {
   const answer = await callDaemon(route, body, resultSchema);
   if (answer !== undefined) return { via: "daemon", result: answer };
-  const { withOfflineLedger } = await import("../../../server/daemon/offline-maintenance.js");
+  const { withOfflineLedger } = await import("../offline-maintenance.js");
   const { result, database } = await withOfflineLedger(process.env, offline);
   return { via: "direct", result, database };
 }
