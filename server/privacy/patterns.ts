@@ -102,9 +102,11 @@ function assignment(name: string, keys: string): SecretPattern {
     // A bare value ending in a separator is the next key (`password: api_key: "..."`), not a value: taken whole
     // (a lookahead capture cannot backtrack) and refused, so the scan finds that next assignment instead. Base64
     // padding is no separator: eight or more base64 characters before one or two `=` end a value, unless they
-    // spell a key name (`password= api_secret= "..."`).
+    // spell a key name (`password= api_secret= "..."`). Nor is a key name followed by spaces and an assignment
+    // (`token = aws_secret_access_key = ...`); any other value stays one (`password = hunter2 : ok`).
     `|${SCHEME}${NOT_A_SECRET}${NOT_CODE}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>` +
-    `(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})(?<!(?:${SECRET_KEYS})={1,2})))`;
+    `(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})(?<!(?:${SECRET_KEYS})={1,2}))` +
+    `(?!(?<=(?:${SECRET_KEYS}))[ \\t]+(?:=>|:=|[:=])(?!=)))`;
   const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,
@@ -181,10 +183,14 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
     ...token(
       "bearer_token",
       "[Bb]earer|BEARER",
-      String.raw`(?:[Bb]earer|BEARER)[ \t]+(?<secret>` +
+      // A colour code may come before the token, as after an assignment's operator.
+      String.raw`(?:[Bb]earer|BEARER)[ \t]+(?:${SGR}[ \t]*)*(?<secret>` +
         `(?:(?=[A-Za-z._~+/-]*[0-9])|(?=${B64TOKEN}+[A-Z])|(?=${B64TOKEN}{24}))${B64TOKEN}{8,}=*)`,
     ),
-    unfinished: new RegExp(String.raw`${tokenStart("bearer")}bearer[ \t]*${B64TOKEN}*=*$`, "i"),
+    unfinished: new RegExp(
+      String.raw`${tokenStart("bearer")}bearer[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${B64TOKEN}*=*$`,
+      "i",
+    ),
   },
   // scheme://user:password@host — the password only.
   token(

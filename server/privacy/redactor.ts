@@ -5,6 +5,7 @@ import {
   redactionMarker,
   SECRET_KEYS,
 } from "./patterns.js";
+import { escapeSequencesIn, type PlainTextView, withoutGluedEscapes } from "./terminal-text.js";
 
 /** One planned replacement: `[secretStart, secretEnd)` becomes the marker; the rest of `[start, end)` stays. */
 export interface RedactionSpan {
@@ -59,7 +60,7 @@ export class Redactor {
     let out = "";
     let copied = 0;
     for (const span of spans) {
-      out += text.slice(copied, span.secretStart) + redactionMarker(span.name);
+      out += text.slice(copied, span.secretStart) + replacementOf(text, span, span.secretStart);
       copied = span.secretEnd;
     }
     return out + text.slice(copied);
@@ -80,6 +81,50 @@ export class Redactor {
    * if `text` holds no trigger; true is always safe, merely slower).
    */
   findSecrets(text: string, mayContainBuiltin = this.mayContainBuiltinSecret(text)): RedactionSpan[] {
+    const direct = this.#scan(text, mayContainBuiltin);
+    // No trigger as written and no operator pattern: nothing to find on screen either (a trigger split by a
+    // colour code, `AK\e[1mIA…`, is the one thing this misses).
+    if (!mayContainBuiltin && this.#customPatterns.length === 0) return direct;
+    // Terminal output may colour part of a word that is a secret (`DB_\e[31mPASSWORD\e[0m=…`, grep highlighting
+    // `AKIA`): it is also read as it shows on screen, the sequences inside words taken out. Both readings count,
+    // since taking them out can also join a secret to the next word (`AKIA…EXAMPLE\e[0mxyz`), so that only the
+    // text as written shows it.
+    const plain = withoutGluedEscapes(text);
+    if (plain === undefined) return direct;
+    // Added: every match on screen (of each pattern, so no match hides another) that a sequence interrupts and
+    // whose text as written holds its trigger. Anything else reads the same either way, and so the result for a
+    // part of the text never depends on what lies elsewhere (the stream redactor relies on that).
+    const hidden = this.#everyMatch(plain.text, mayContainBuiltin)
+      .map((span) => ({ span: inOriginal(span, plain), plainLength: span.end - span.start }))
+      // Longer as written: a sequence was taken out inside it.
+      .filter(({ span, plainLength }) => span.end - span.start > plainLength)
+      .map(({ span }) => span)
+      .filter(
+        (span) =>
+          span.name === CUSTOM_PATTERN_NAME || this.mayContainBuiltinSecret(text.slice(span.start, span.end)),
+      );
+    if (hidden.length === 0) return direct;
+    return mergeOverlapping([...direct, ...hidden]);
+  }
+
+  /** Every match of every pattern, each pattern on its own (they may overlap one another). */
+  #everyMatch(text: string, mayContainBuiltin: boolean): RedactionSpan[] {
+    const patterns = mayContainBuiltin ? this.#patterns : this.#customPatterns;
+    const spans: RedactionSpan[] = [];
+    for (const pattern of patterns) {
+      for (let from = 0; ; ) {
+        const match = nextNonEmptyMatch(pattern.regex, text, from);
+        if (match === null) break;
+        from = match.index + match[0].length;
+        const [secretStart, secretEnd] = secretRange(match) ?? [match.index, from];
+        spans.push({ name: pattern.name, start: match.index, end: from, secretStart, secretEnd });
+      }
+    }
+    return spans;
+  }
+
+  /** The secrets in `text` as written, one pass over all patterns (see the class comment). */
+  #scan(text: string, mayContainBuiltin: boolean): RedactionSpan[] {
     const patterns = mayContainBuiltin ? this.#patterns : this.#customPatterns;
     const spans: RedactionSpan[] = [];
     if (patterns.length === 0) return spans;
@@ -137,6 +182,49 @@ export class Redactor {
       ancestors.delete(value);
     }
   }
+}
+
+/**
+ * What replaces `text[from, span.secretEnd)` (`from` is the span's secret start, or later when the start was
+ * emitted already): the marker, then the escape sequences that were inside, so colours and cursor state after
+ * the secret stay as the harness set them.
+ */
+export function replacementOf(text: string, span: RedactionSpan, from: number): string {
+  return redactionMarker(span.name) + escapeSequencesIn(text.slice(from, span.secretEnd));
+}
+
+/** A span found in the plain view, in the original's indices; escape sequences inside it belong to it. */
+function inOriginal(span: RedactionSpan, plain: PlainTextView): RedactionSpan {
+  const start = (index: number) => plain.original(index);
+  const end = (index: number) => plain.original(index - 1) + 1;
+  return {
+    name: span.name,
+    start: start(span.start),
+    end: end(span.end),
+    secretStart: start(span.secretStart),
+    secretEnd: end(span.secretEnd),
+  };
+}
+
+/** Sorted, with overlapping spans joined into one that covers both (and both secrets, and what lies between). */
+function mergeOverlapping(spans: RedactionSpan[]): RedactionSpan[] {
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: RedactionSpan[] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last === undefined || span.start >= last.end) {
+      merged.push(span);
+      continue;
+    }
+    merged[merged.length - 1] = {
+      name: last.name,
+      start: last.start,
+      end: Math.max(last.end, span.end),
+      secretStart: Math.min(last.secretStart, span.secretStart),
+      secretEnd: Math.max(last.secretEnd, span.secretEnd),
+    };
+  }
+  return merged;
 }
 
 /** A global, indices-enabled, non-sticky copy, so `exec` can scan from any position and report group ranges. */

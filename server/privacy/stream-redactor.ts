@@ -1,11 +1,12 @@
-import { BUILTIN_PATTERNS, redactionMarker } from "./patterns.js";
+import { BUILTIN_PATTERNS } from "./patterns.js";
 import {
   ENDS_INSIDE_PRIVATE_KEY,
   PARTIAL_PRIVATE_KEY_END,
   PRIVATE_KEY_CONTINUATION,
   PRIVATE_KEY_END,
 } from "./pem.js";
-import type { Redactor } from "./redactor.js";
+import { type Redactor, replacementOf } from "./redactor.js";
+import { type PlainTextView, withoutGluedEscapes } from "./terminal-text.js";
 
 export interface StreamRedactorOptions {
   /**
@@ -124,7 +125,8 @@ export class StreamRedactor {
     let copied = from;
     for (const span of this.#redactor.findSecrets(text.slice(0, to), mayContainBuiltin)) {
       if (span.secretEnd <= from) continue;
-      out += text.slice(copied, Math.max(span.secretStart, from)) + redactionMarker(span.name);
+      const start = Math.max(span.secretStart, from);
+      out += text.slice(copied, start) + replacementOf(text, span, start);
       copied = span.secretEnd;
     }
     return out + text.slice(copied, to);
@@ -169,7 +171,9 @@ export class StreamRedactor {
     // Within one "word" longer than the hold limit (minified JSON, a long URL), a delimiter no token contains
     // still separates a token at the end from what came before, so that token can be held.
     const breakBefore = (end: number) => {
-      const wordBreak = lastWordBreak(text, end, floor);
+      const wordBreak = lastWordBreak(text, end, floor, (word) =>
+        this.#redactor.mayContainBuiltinSecret(word),
+      );
       return wordBreak >= 0 ? wordBreak : lastDelimiter(text, end, floor);
     };
     let cut = breakBefore(length);
@@ -180,6 +184,15 @@ export class StreamRedactor {
     for (const tail of tails) {
       const match = tail.exec(windowText);
       if (match !== null) cut = Math.min(cut, floor + match.index);
+    }
+    // A tail coloured inside a word (`DB_\e[31mPASSWORD = "…`) is found as it reads on screen, and so is one
+    // that escape sequences end (`Bearer DB_\e[3`): the next write may glue the word on.
+    const plain = mayContainBuiltin ? screenTail(windowText) : undefined;
+    if (plain !== undefined) {
+      for (const tail of UNFINISHED_TAILS) {
+        const match = tail.exec(plain.text);
+        if (match !== null) cut = Math.min(cut, floor + plain.original(match.index));
+      }
     }
     if (cut === length) return length;
     // A complete secret may still straddle the cut, e.g. `token = abc,de`: the word break is after `= `. And a
@@ -200,18 +213,78 @@ export class StreamRedactor {
  * The last index `i <= end` where no word can continue across: just after whitespace, a control character or a
  * complete escape sequence, or the start of the text. Built-in token patterns never contain those, and a token
  * may start right after an escape sequence as it may at the start of a text, so splitting there changes
- * nothing. Searches back to `floor` only; returns -1 when there is no such index at or above it.
+ * nothing. Except for escape sequences glued inside a word (`AKIA\e[m\e[KIOSF…`, `DB_\e[31mPASSWORD`): the
+ * redactor reads through them, so the word goes on. One at the very end of the text, after a word, is a break
+ * unless that word may begin a secret (`mayBeginSecret`): the next write may continue it.
+ * Searches back to `floor` only; returns -1 when there is no such index at or above it.
  */
-function lastWordBreak(text: string, end: number, floor: number): number {
+function lastWordBreak(
+  text: string,
+  end: number,
+  floor: number,
+  mayBeginSecret: (word: string) => boolean,
+): number {
   for (let i = end; i > floor; i--) {
     const code = text.charCodeAt(i - 1);
-    if (
-      isBreakChar(code) ? !(code === 0x20 && insideEscapeSequence(text, i)) : escapeSequenceEndsAt(text, i)
-    ) {
-      return i;
+    if (isBreakChar(code)) {
+      if (!(code === 0x20 && insideEscapeSequence(text, i))) return i;
+      continue;
     }
+    const start = escapeRunStart(text, i);
+    if (start < 0) continue;
+    const before = start > 0 ? text.charCodeAt(start - 1) : 0x20;
+    if (isBreakChar(before)) return i;
+    const glued =
+      i < text.length
+        ? !isBreakChar(text.charCodeAt(i))
+        : mayBeginSecret(text.slice(wordStart(text, start, floor), start));
+    if (!glued) return i;
+    i = start + 1; // the loop's decrement goes on before the run
   }
   return floor === 0 ? 0 : -1;
+}
+
+/**
+ * `text` as it may read on screen once more arrives: without the escape sequences inside its words, nor those at
+ * its end, complete or still arriving (`ESC`, `ESC [ 1 ; 3`). Undefined when that is `text` itself.
+ */
+function screenTail(text: string): PlainTextView | undefined {
+  let end = partialEscapeAtEnd(text);
+  if (end < 0) end = text.length;
+  for (let start = escapeRunStart(text, end); start >= 0; start = escapeRunStart(text, end)) end = start;
+  const complete = text.slice(0, end);
+  return (
+    withoutGluedEscapes(complete) ?? (end < text.length ? { text: complete, original: (i) => i } : undefined)
+  );
+}
+
+/** Where an escape sequence still arriving at the end of `text` starts; -1 when none is. */
+function partialEscapeAtEnd(text: string): number {
+  let i = text.length - 1;
+  if (i >= 0 && text.charCodeAt(i) === ESC) return i;
+  // Backwards: intermediates (0x20-0x2F), then parameters (0x30-0x3F), then `ESC [`.
+  const limit = Math.max(0, text.length - MAX_ESCAPE_LOOKBACK);
+  while (i >= limit && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
+  while (i >= limit && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
+  return i >= limit + 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC ? i - 1 : -1;
+}
+
+/** Where the word ending at `end` starts (after the last break character), searching back to `floor`. */
+function wordStart(text: string, end: number, floor: number): number {
+  let i = end;
+  while (i > floor && !isBreakChar(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/** Where the run of complete escape sequences ending just before `end` starts; -1 when none ends there. */
+function escapeRunStart(text: string, end: number): number {
+  let start = -1;
+  for (let at = end; ; ) {
+    const sequenceStart = escapeSequenceStartBefore(text, at);
+    if (sequenceStart < 0) return start;
+    start = sequenceStart;
+    at = sequenceStart;
+  }
 }
 
 const ESC = 0x1b;
@@ -256,17 +329,18 @@ function insideEscapeSequence(text: string, end: number): boolean {
   return i >= limit + 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
 }
 
-/** Whether a complete CSI sequence (`ESC [ params final`) or two-character escape ends just before `end`. */
-function escapeSequenceEndsAt(text: string, end: number): boolean {
+/** Where a complete CSI sequence (`ESC [ params final`) or two-character escape ending just before `end` starts; -1 if none does. */
+function escapeSequenceStartBefore(text: string, end: number): number {
+  if (end < 2) return -1;
   const final = text.charCodeAt(end - 1);
-  if (end >= 2 && text.charCodeAt(end - 2) === ESC) {
+  if (text.charCodeAt(end - 2) === ESC) {
     // ESC [ (CSI), ESC ] (OSC), ESC P/X/^/_ (string sequences) open a longer sequence instead.
-    return final >= 0x30 && final <= 0x7e && !"[]PX^_".includes(String.fromCharCode(final));
+    return final >= 0x30 && final <= 0x7e && !"[]PX^_".includes(String.fromCharCode(final)) ? end - 2 : -1;
   }
-  if (final < 0x40 || final > 0x7e) return false;
+  if (final < 0x40 || final > 0x7e) return -1;
   // Backwards: intermediates (0x20-0x2F), then parameters (0x30-0x3F), then `ESC [`.
   let i = end - 2;
   while (i >= 0 && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
   while (i >= 0 && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
-  return i >= 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
+  return i >= 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC ? i - 1 : -1;
 }

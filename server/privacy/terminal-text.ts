@@ -24,6 +24,84 @@ const TERMINAL_CONTROL = new RegExp(
   "g",
 );
 
+/**
+ * The escape sequences that can sit inside a word on screen: complete CSI sequences (colours, cursor moves, erase
+ * in line: `ESC [ params intermediates final`) and two-character escapes (`ESC 7`), but not the introducers of
+ * longer ones (`ESC [`, `ESC ]`, `ESC P`, `ESC X`, `ESC ^`, `ESC _`). Strings (OSC titles and links, DCS) end in a
+ * control character, which separates words anyway.
+ */
+const INLINE_ESCAPE_SOURCE = String.raw`\x1b\[[0-?]*[ -/]*[@-~]|\x1b[0-OQ-WYZ\\\x60-~]`;
+const INLINE_ESCAPE = new RegExp(INLINE_ESCAPE_SOURCE, "g");
+/** The start of an escape sequence cut short (`ESC [ 3` then another `ESC`): what follows is no word of it. */
+const UNFINISHED_ESCAPE = String.raw`\x1b\[[0-?]*[ -/]*|\x1b[ -/]*`;
+/** Characters that end a word: whitespace, controls (ESC among them), DEL, C1 controls and NBSP. */
+const WORD_BREAK_CHAR = String.raw`[\s\x00-\x20\x7f-\xa0]`;
+/**
+ * A run of inline escape sequences inside a word: a word character on both sides (`DB_\e[31mPASSWORD`,
+ * `AKIA\e[m\e[KIOSF…`). A run after whitespace or before it (`build \e[32mpassed\e[0m `) separates nothing.
+ */
+const GLUED_ESCAPES = new RegExp(
+  `(?<!${WORD_BREAK_CHAR}|^|${INLINE_ESCAPE_SOURCE}|${UNFINISHED_ESCAPE})(?:${INLINE_ESCAPE_SOURCE})+(?!${WORD_BREAK_CHAR}|$)`,
+  "g",
+);
+
+/** A text with the escape sequences inside its words taken out, and where each character is in the original. */
+export interface PlainTextView {
+  readonly text: string;
+  /** The original index of `text[index]`; `index === text.length` maps to the original's length. */
+  original(index: number): number;
+}
+
+/**
+ * `text` as it reads on a terminal, without the escape sequences (colours, cursor moves) inside its words:
+ * `DB_\e[31mPASSWORD` reads `DB_PASSWORD`. Undefined when `text` has none (the common case, found without
+ * building anything).
+ */
+export function withoutGluedEscapes(text: string): PlainTextView | undefined {
+  if (!text.includes("\x1b")) return undefined;
+  const plain = text.replace(GLUED_ESCAPES, "");
+  if (plain.length === text.length) return undefined;
+  // The map back is built only when asked for: most texts are read and found to hold nothing.
+  let removals: { cuts: number[]; shifts: number[] } | undefined;
+  return {
+    text: plain,
+    original(index) {
+      removals ??= removalsIn(text);
+      const { cuts, shifts } = removals;
+      // The last removal at or before `index` (a character at a cut comes after the sequence removed there).
+      let low = 0;
+      let high = cuts.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if ((cuts[mid] as number) <= index) low = mid + 1;
+        else high = mid;
+      }
+      return index + (low === 0 ? 0 : (shifts[low - 1] as number));
+    },
+  };
+}
+
+/** Removal k of a glued run happened at plain index cuts[k]; shifts[k] is all removed up to and with it. */
+function removalsIn(text: string): { cuts: number[]; shifts: number[] } {
+  const cuts: number[] = [];
+  const shifts: number[] = [];
+  let removed = 0;
+  for (const match of text.matchAll(GLUED_ESCAPES)) {
+    cuts.push(match.index - removed);
+    removed += match[0].length;
+    shifts.push(removed);
+  }
+  return { cuts, shifts };
+}
+
+/** The inline escape sequences in `text`, in order, without the text between them. */
+export function escapeSequencesIn(text: string): string {
+  if (!text.includes("\x1b")) return "";
+  let out = "";
+  for (const match of text.matchAll(INLINE_ESCAPE)) out += match[0];
+  return out;
+}
+
 /** Removes ANSI/VT escape sequences and control characters; keeps `\n` and `\t`, turns `\r\n` into `\n`. */
 export function stripTerminalControls(text: string): string {
   return text.replace(TERMINAL_CONTROL, (match) => (match === "\r\n" ? "\n" : ""));

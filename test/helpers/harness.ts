@@ -55,6 +55,14 @@ setTimeout(() => process.stdout.write("PL4NR8ST done\\n", () => process.exit(0))
 process.stdout.write("aws key: AKIAIOSF");
 setTimeout(() => process.stdout.write("ODNN7EXAMPLE done\\n", () => process.exit(0)), 15);
 `,
+  // Prints what grep --color and a syntax highlighter make of secrets: colour codes inside the key and inside
+  // the name of an assignment, the key split across two writes.
+  "fake-highlight": `
+process.stdout.write("config.env:1:\\x1b[01;31m\\x1b[KAKIA\\x1b[m\\x1b[KIOSFOD");
+setTimeout(() => {
+  process.stdout.write("NN7EXAMPLE\\nexport DB_\\x1b[31mPASSWORD\\x1b[0m=hunter2-colour done\\n", () => process.exit(0));
+}, 15);
+`,
   // On the input line "go", prints far more than the writer's queue holds, as fast as the PTY drains; exits 0.
   "fake-flood": `
 const total = Number(process.argv.at(-1)) || 8 * 1024 * 1024;

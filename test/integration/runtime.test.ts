@@ -342,4 +342,20 @@ describe("redaction", () => {
     expect(logText).not.toContain("ODNN7EXAMPLE");
     expect(logText).toContain("[REDACTED");
   });
+
+  it("never stores a key or password that colour codes break up (grep --color, syntax highlighting)", async () => {
+    const launched = await launch({ harness: "fake-highlight" });
+    await waitForStatus(launched.body.id, "completed");
+    const events = await allEvents(launched.body.id);
+    const raw = JSON.stringify(events);
+    expect(raw).not.toContain("IOSFOD");
+    expect(raw).not.toContain("hunter2-colour");
+    const output = outputText(events);
+    expect(output).toContain("[REDACTED:aws_access_key_id]");
+    expect(output).toContain("PASSWORD\x1b[0m=[REDACTED:secret_assignment] done");
+    const log = await api.get<{ message: string }[]>(`/api/v1/sessions/${launched.body.id}/log`);
+    const logText = JSON.stringify(log.body);
+    expect(logText).not.toContain("IOSFOD");
+    expect(logText).not.toContain("hunter2-colour");
+  });
 });

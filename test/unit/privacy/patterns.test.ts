@@ -141,6 +141,14 @@ describe("built-in patterns", () => {
     ['password: "Token"', 'password: "[REDACTED:secret_assignment]"'],
     // A padded-looking key name is the next key, not a value.
     ['password= api_secret= "hunter2"', 'password= api_secret= "[REDACTED:secret_assignment]"'],
+    // So is a key name followed by spaces and an assignment (found by the stream property test, seed 17).
+    [
+      `token =  aws_secret_access_key = ${S.AWS_SECRET_ACCESS_KEY}`,
+      "token =  aws_secret_access_key = [REDACTED:aws_secret_access_key]",
+    ],
+    ["token = api_key : abcdefgh", "token = api_key : [REDACTED:secret_assignment]"],
+    // Any other value followed by a separator is still the value.
+    ["password = hunter2 : ok", "password = [REDACTED:secret_assignment] : ok"],
   ])("redacts the value of %j", (input, expected) => {
     expect(redact(input)).toBe(expected);
   });

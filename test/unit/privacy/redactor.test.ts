@@ -9,6 +9,20 @@ describe("Redactor", () => {
     expect(redactor.redact("plain output\n")).toBe("plain output\n");
   });
 
+  it("reads through colour codes inside a secret, and keeps them after the marker", () => {
+    const redactor = new Redactor();
+    const key = S.AWS_ACCESS_KEY_ID;
+    expect(redactor.redact(`${key.slice(0, 4)}\x1b[1m${key.slice(4)}\x1b[0m: found`)).toBe(
+      "[REDACTED:aws_access_key_id]\x1b[1m\x1b[0m: found",
+    );
+    // A colour code between `Bearer` and the token, as between an assignment and its value.
+    expect(redactor.redact(`Authorization: Bearer \x1b[33m${S.BEARER_TOKEN}\x1b[0m`)).toBe(
+      "Authorization: Bearer \x1b[33m[REDACTED:bearer_token]\x1b[0m",
+    );
+    // Both readings count: a key glued to the next word by a colour code is still a key as written.
+    expect(redactor.redact(`${key}\x1b[0mxyz`)).toBe("[REDACTED:aws_access_key_id]\x1b[0mxyz");
+  });
+
   it("redacts every occurrence", () => {
     const redactor = new Redactor();
     expect(redactor.redact(`${S.AWS_ACCESS_KEY_ID} ${S.AWS_ACCESS_KEY_ID}\n${S.AWS_ACCESS_KEY_ID}`)).toBe(

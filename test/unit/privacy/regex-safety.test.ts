@@ -30,6 +30,10 @@ const HOSTILE: Record<string, string> = {
   escapeIntroducers: "\x1b[".repeat(SIZE / 2),
   escapeParameters: `\x1b[${"1;".repeat(SIZE / 2)}`,
   escapeIntermediates: `\x1b[${" ".repeat(SIZE)}`,
+  // Colour codes inside words, read through as on screen.
+  gluedEscapes: "a\x1b[1m".repeat(SIZE / 5),
+  gluedAssignments: "password\x1b[1m=\x1b[0mx".repeat(SIZE / 18),
+  gluedKeyHalves: "AKIA\x1b[m\x1b[KIOSF".repeat(SIZE / 17),
   awsPrefixes: "AKIA".repeat(SIZE / 4),
   githubPrefixes: "ghp_".repeat(SIZE / 4),
 };

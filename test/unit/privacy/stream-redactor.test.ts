@@ -91,6 +91,53 @@ describe("StreamRedactor: secrets split across writes", () => {
   });
 });
 
+describe("StreamRedactor: secrets coloured partway", () => {
+  const grepHighlighted = `\x1b[01;31m\x1b[KAKIA\x1b[m\x1b[K${S.AWS_ACCESS_KEY_ID.slice(4)}`;
+
+  it("redacts a key name coloured apart from its value, and keeps the colour codes", () => {
+    const text = `export DB_\x1b[31mPASSWORD\x1b[0m=${S.PASSWORD}\n`;
+    expect(redactor.redact(text)).toBe("export DB_\x1b[31mPASSWORD\x1b[0m=[REDACTED:secret_assignment]\n");
+    expect(stream([text]).join("")).toBe(redactor.redact(text));
+  });
+
+  it("redacts a token highlighted partway (grep --color), in one write and split at every point", () => {
+    const text = `config.env:1:${grepHighlighted}\n`;
+    // The whole key goes; the codes that were inside it follow the marker, so the terminal's state is as before.
+    expect(redactor.redact(text)).toBe(
+      "config.env:1:\x1b[01;31m\x1b[K[REDACTED:aws_access_key_id]\x1b[m\x1b[K\n",
+    );
+    for (let cut = 0; cut <= text.length; cut += 1) {
+      const pieces = stream([text.slice(0, cut), text.slice(cut)]);
+      expect(pieces.join("")).toBe(redactor.redact(text));
+      for (const piece of pieces) expect(piece).not.toContain("IOSFODNN7");
+    }
+  });
+
+  it("holds a coloured word that may begin a secret when the write ends with its colour code", () => {
+    const s = new StreamRedactor(redactor);
+    expect(s.push("match: \x1b[01;31m\x1b[KAKIA\x1b[m\x1b[K")).toBe("match: \x1b[01;31m\x1b[K");
+    expect(s.holdingPossibleSecret).toBe(true);
+    expect(s.push(`${S.AWS_ACCESS_KEY_ID.slice(4)}\n`)).toBe("[REDACTED:aws_access_key_id]\x1b[m\x1b[K\n");
+  });
+
+  it("holds a keyword when a colour code for its value is still arriving", () => {
+    const s = new StreamRedactor(redactor);
+    expect(s.push("Authorization: Bearer \x1b[3")).toBe("Authorization: ");
+    expect(s.push(`3m${S.BEARER_TOKEN}\x1b[0m\n`)).toBe("Bearer \x1b[33m[REDACTED:bearer_token]\x1b[0m\n");
+  });
+
+  it("still emits an ordinary coloured word ending a write at once", () => {
+    const s = new StreamRedactor(redactor);
+    expect(s.push("build \x1b[32mpassed\x1b[0m")).toBe("build \x1b[32mpassed\x1b[0m");
+    expect(s.push(" ok\x1b[1mdone\x1b[0m")).toBe(" ok\x1b[1mdone\x1b[0m");
+  });
+
+  it("does not read through window titles or other string sequences", () => {
+    const text = `${S.AWS_ACCESS_KEY_ID.slice(0, 4)}\x1b]0;title\x07${S.AWS_ACCESS_KEY_ID.slice(4)}`;
+    expect(redactor.redact(text)).toBe(text);
+  });
+});
+
 describe("StreamRedactor: latency", () => {
   it("emits text ending in whitespace after complete words at once", () => {
     const s = new StreamRedactor(redactor);
@@ -219,6 +266,17 @@ const SECRET_SNIPPETS: { text: string; fragments: string[] }[] = [
   { text: `api_key: "${S.PASSWORD} two words"`, fragments: [S.PASSWORD] },
   { text: `https://deploy:${S.PASSWORD}@example.com/repo`, fragments: [S.PASSWORD] },
   { text: `\x1b[33m${S.GITLAB_TOKEN}\x1b[0m`, fragments: [S.GITLAB_TOKEN] },
+  // Coloured partway, as highlighting does: the redactor reads through the colour codes.
+  { text: `DB_\x1b[31mPASSWORD\x1b[0m=${S.PASSWORD}`, fragments: [S.PASSWORD] },
+  { text: `Authorization: Bearer \x1b[33m${S.BEARER_TOKEN}\x1b[0m`, fragments: [S.BEARER_TOKEN] },
+  {
+    text: `\x1b[01;31m\x1b[K${S.AWS_ACCESS_KEY_ID.slice(0, 4)}\x1b[m\x1b[K${S.AWS_ACCESS_KEY_ID.slice(4)}`,
+    fragments: [S.AWS_ACCESS_KEY_ID.slice(4)],
+  },
+  {
+    text: `${S.GITHUB_PAT.slice(0, 12)}\x1b[1m${S.GITHUB_PAT.slice(12)}\x1b[0m`,
+    fragments: [S.GITHUB_PAT.slice(12)],
+  },
   { text: `\n${S.PRIVATE_KEY}\n`, fragments: S.secretFragments(S.PRIVATE_KEY) },
 ];
 
@@ -325,6 +383,7 @@ const HOSTILE_ATOMS = [
     "\u00a0",
   ],
   ...["\x1b", "[", "m", "\x1b[0m", "\x1b7", "\x1b[5t", "\x1b[ q", "\x1b(B", "\x1b]0;t\x07", "\x9b", "é"],
+  ...["\x1b[01;31m\x1b[K", "\x1b[m\x1b[K", "\x1b[3", "DB_", "PASSWORD", "IOSFODNN7EXAMPLE"],
   ...["password", "token", "oken=", "ecret: ", "pi_key", " = ", "Basic ", "Bearer ", "https://", "u:p@"],
   ...["sk-", "AKIA", "eyJ", "ghp_", "xoxb-", "AIza", S.GITLAB_TOKEN.slice(0, 8)],
   ...["-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "\nMIIEowIBAAKCAQEA0"],

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { stripBidiControls, stripTerminalControls } from "../../../server/privacy/terminal-text.js";
+import {
+  stripBidiControls,
+  stripTerminalControls,
+  withoutGluedEscapes,
+} from "../../../server/privacy/terminal-text.js";
 
 describe("stripTerminalControls", () => {
   it.each([
@@ -68,5 +72,25 @@ describe("stripBidiControls", () => {
 
   it("keeps right-to-left text itself", () => {
     expect(stripBidiControls("שלום مرحبا")).toBe("שלום مرحبا");
+  });
+});
+
+describe("withoutGluedEscapes", () => {
+  it("takes out the escape sequences inside words and maps every character back", () => {
+    const text = "x DB_\x1b[31mPASSWORD\x1b[0m=v \x1b[01;31m\x1b[KAK\x1b[m\x1b[KIA";
+    const view = withoutGluedEscapes(text);
+    expect(view?.text).toBe("x DB_PASSWORD=v \x1b[01;31m\x1b[KAKIA");
+    for (let i = 0; i < (view?.text.length ?? 0); i += 1) {
+      expect(text[view!.original(i)]).toBe(view!.text[i]);
+    }
+    expect(view!.original(view!.text.length)).toBe(text.length);
+  });
+
+  it("leaves sequences between words, at the ends, after cut-short ones and string sequences alone", () => {
+    expect(withoutGluedEscapes("plain")).toBeUndefined();
+    expect(withoutGluedEscapes("build \x1b[32mpassed\x1b[0m \x1b[1mok")).toBeUndefined();
+    expect(withoutGluedEscapes("\x1b[1mstart end\x1b[0m")).toBeUndefined();
+    expect(withoutGluedEscapes("a\x1b[3\x1b[5tb")).toBeUndefined();
+    expect(withoutGluedEscapes("a\x1b]0;title\x07b")).toBeUndefined();
   });
 });
