@@ -60,6 +60,11 @@ export const SECRET_KEYS =
 
 /** Terminal colour codes that may sit between a separator and the value. */
 const SGR = String.raw`\x1b\[[0-9;]*m`;
+/**
+ * In an unfinished tail: a colour code, or one still arriving at the very end (`ESC`, `ESC [ 3`). The partial form
+ * only at the end, so its digits are never also the start of a value (that ambiguity made a tail quadratic).
+ */
+const SGR_OR_PARTIAL = String.raw`\x1b(?:\[[0-9;]*(?:m|$)|$)`;
 
 /** An auth scheme before the value (`Authorization: Basic xyz`) is kept, so the redacted part is the credential. */
 const SCHEME = String.raw`(?:(?:basic|token)[ \t]+)?`;
@@ -94,7 +99,8 @@ const BARE_VALUE_CHAR = String.raw`[^\s"'\x60,;&\x00-\x1f\x7f-\x9f]`;
  * the line (an unclosed quote still hides what follows it).
  */
 function assignment(name: string, keys: string): SecretPattern {
-  const head = String.raw`(?=${keys})${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:=>|:=|[:=])(?!=)[ \t]*(?:${SGR}[ \t]*)*`;
+  // Colour codes may stand around the operator (`\e[33mapi_key\e[0m = \e[32m"…"`), as highlighters put them.
+  const head = String.raw`(?=${keys})${NOT_IN_ESCAPE}(?:${keys})["'\x60]?(?:${SGR}|[ \t])*(?:=>|:=|[:=])(?!=)[ \t]*(?:${SGR}[ \t]*)*`;
   const value =
     String.raw`(?:"${SCHEME}${NOT_A_SECRET}(?<secretDouble>[^"\r\n]+)` +
     String.raw`|'${SCHEME}${NOT_A_SECRET}(?<secretSingle>[^'\r\n]+)` +
@@ -103,17 +109,18 @@ function assignment(name: string, keys: string): SecretPattern {
     // (a lookahead capture cannot backtrack) and refused, so the scan finds that next assignment instead. Base64
     // padding is no separator: eight or more base64 characters before one or two `=` end a value, unless they
     // spell a key name (`password= api_secret= "..."`). Nor is a key name followed by spaces and an assignment
-    // (`token = aws_secret_access_key = ...`); any other value stays one (`password = hunter2 : ok`).
+    // (`token = aws_secret_access_key = ...`: a key word, alone or after `_`, `-` or `.`); any other value stays
+    // one (`password = hunter2 : ok`, `password = hunter2token : ok`).
     `|${SCHEME}${NOT_A_SECRET}${NOT_CODE}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>` +
     `(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})(?<!(?:${SECRET_KEYS})={1,2}))` +
-    `(?!(?<=(?:${SECRET_KEYS}))[ \\t]+(?:=>|:=|[:=])(?!=)))`;
+    `(?!(?<=(?:[_.-]|(?<![A-Za-z0-9]))(?:${SECRET_KEYS}))[ \\t]+(?:=>|:=|[:=])(?!=)))`;
   const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,
     trigger: keys,
     regex: new RegExp(head + value, "gdi"),
     unfinished: new RegExp(
-      String.raw`(?=${keys})${NOT_IN_ESCAPE}(?:${keys})["'\x60]?[ \t]*(?:(?:=>|:=|[:=])[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${unfinishedValue})?$`,
+      String.raw`(?=${keys})${NOT_IN_ESCAPE}(?:${keys})["'\x60]?(?:${SGR_OR_PARTIAL}|[ \t])*(?:(?:=>|:=|[:=])[ \t]*(?:${SGR_OR_PARTIAL}[ \t]*)*${unfinishedValue})?$`,
       "i",
     ),
   };
@@ -188,7 +195,7 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
         `(?:(?=[A-Za-z._~+/-]*[0-9])|(?=${B64TOKEN}+[A-Z])|(?=${B64TOKEN}{24}))${B64TOKEN}{8,}=*)`,
     ),
     unfinished: new RegExp(
-      String.raw`${tokenStart("bearer")}bearer[ \t]*(?:\x1b(?:\[[0-9;]*m?)?[ \t]*)*${B64TOKEN}*=*$`,
+      String.raw`${tokenStart("bearer")}bearer[ \t]*(?:${SGR_OR_PARTIAL}[ \t]*)*${B64TOKEN}*=*$`,
       "i",
     ),
   },

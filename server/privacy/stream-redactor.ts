@@ -137,8 +137,15 @@ export class StreamRedactor {
     const dropped = text.slice(0, cut);
     // Only a forced emission drops text inside a key: otherwise the block is held from its BEGIN line.
     if (dropped.length > 0 && ENDS_INSIDE_PRIVATE_KEY.test(dropped)) this.#insidePrivateKey = true;
-    this.#text = text.slice(cut);
-    this.#emitted = to - cut;
+    // A word that escape sequences end was emitted, but the next write may glue on to it on screen
+    // (`https\e[m\e[K` then `://user:password@…`): it stays as context, so that reading still sees it whole.
+    const runStart = escapeRunStart(text, cut);
+    const keepFrom =
+      runStart > 0 && !isBreakChar(text.charCodeAt(runStart - 1))
+        ? wordStart(text, runStart, Math.max(0, cut - this.#maxHold))
+        : cut;
+    this.#text = text.slice(keepFrom);
+    this.#emitted = to - keepFrom;
   }
 
   /**
@@ -174,7 +181,10 @@ export class StreamRedactor {
       const wordBreak = lastWordBreak(text, end, floor, (word) =>
         this.#redactor.mayContainBuiltinSecret(word),
       );
-      return wordBreak >= 0 ? wordBreak : lastDelimiter(text, end, floor);
+      if (wordBreak >= 0) return wordBreak;
+      // Escape sequences glued inside a word do not end it, but in a word this long they are the best place left.
+      const escapeEnd = lastEscapeEnd(text, end, floor);
+      return escapeEnd >= 0 ? escapeEnd : lastDelimiter(text, end, floor);
     };
     let cut = breakBefore(length);
     if (cut < 0) return length; // one token longer than the hold limit: stop waiting for it
@@ -269,11 +279,23 @@ function partialEscapeAtEnd(text: string): number {
   return i >= limit + 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC ? i - 1 : -1;
 }
 
-/** Where the word ending at `end` starts (after the last break character), searching back to `floor`. */
+/**
+ * Where the word ending at `end` starts (after the last break character that is not inside an escape sequence:
+ * the space of `ESC [ SP q` is none), searching back to `floor`.
+ */
 function wordStart(text: string, end: number, floor: number): number {
   let i = end;
-  while (i > floor && !isBreakChar(text.charCodeAt(i - 1))) i--;
+  for (; i > floor; i--) {
+    const code = text.charCodeAt(i - 1);
+    if (isBreakChar(code) && !(code === 0x20 && insideEscapeSequence(text, i))) break;
+  }
   return i;
+}
+
+/** The last index `i <= end`, above `floor`, where a complete escape sequence ends; -1 when there is none. */
+function lastEscapeEnd(text: string, end: number, floor: number): number {
+  for (let i = end; i > floor; i--) if (escapeSequenceStartBefore(text, i) >= 0) return i;
+  return -1;
 }
 
 /** Where the run of complete escape sequences ending just before `end` starts; -1 when none ends there. */

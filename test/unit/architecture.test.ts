@@ -11,7 +11,10 @@ import { REPO_ROOT } from "../helpers/daemon.js";
 interface ImportEdge {
   from: string;
   to: string;
-  /** `import type …`, or every named binding marked `type`: erased at build, never loaded. */
+  /**
+   * `import type …` / `export type … from`: erased at build, never loaded. Not `import { type X }`: under
+   * `verbatimModuleSyntax` that still loads the module (`import {} from …`).
+   */
   typeOnly: boolean;
   names: string[];
 }
@@ -20,7 +23,7 @@ function sourceFiles(dir: string): string[] {
   const root = path.join(REPO_ROOT, dir);
   return fs
     .readdirSync(root, { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+    .filter((file) => /\.[mc]?ts$/.test(file) && !/\.d\.[mc]?ts$/.test(file))
     .filter((file) => !file.split(path.sep).some((part) => part === "node_modules" || part === "dist"))
     .map((file) => path.join(dir, file));
 }
@@ -39,23 +42,26 @@ function importsOf(file: string): ImportEdge[] {
       const clause = node.importClause;
       const bindings = clause?.namedBindings;
       const named = bindings && ts.isNamedImports(bindings) ? bindings.elements : undefined;
-      const typeOnly =
-        clause?.isTypeOnly === true ||
-        (clause?.name === undefined && named !== undefined && named.every((element) => element.isTypeOnly));
-      add(node.moduleSpecifier.text, typeOnly, named?.map((element) => element.name.text) ?? []);
+      add(
+        node.moduleSpecifier.text,
+        clause?.isTypeOnly === true,
+        named?.map((element) => element.name.text) ?? [],
+      );
     } else if (
       ts.isExportDeclaration(node) &&
       node.moduleSpecifier &&
       ts.isStringLiteral(node.moduleSpecifier)
     ) {
       add(node.moduleSpecifier.text, node.isTypeOnly, []);
-    } else if (
-      ts.isCallExpression(node) &&
-      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
-      node.arguments[0] &&
-      ts.isStringLiteralLike(node.arguments[0])
-    ) {
-      add(node.arguments[0].text, false, []);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const [specifier] = node.arguments;
+      if (specifier && ts.isStringLiteralLike(specifier)) add(specifier.text, false, []);
+      else edges.push({ from: file, to: UNKNOWN_TARGET, typeOnly: false, names: [] });
+    } else if (ts.isCallExpression(node) && isRequireCall(node)) {
+      // `require(…)`, `createRequire(…)(…)`: followed like an import when the module is named literally.
+      const [specifier] = node.arguments;
+      if (specifier && ts.isStringLiteralLike(specifier)) add(specifier.text, false, []);
+      else edges.push({ from: file, to: UNKNOWN_TARGET, typeOnly: false, names: [] });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
       const literal = node.argument.literal;
       if (ts.isStringLiteral(literal)) add(literal.text, true, []);
@@ -64,6 +70,19 @@ function importsOf(file: string): ImportEdge[] {
   };
   visit(source);
   return edges;
+}
+
+/** Where a computed `import(…)` or a `require` call leads: unknown, so never allowed where the rules apply. */
+const UNKNOWN_TARGET = "<computed import or require>";
+
+function isRequireCall(node: ts.CallExpression): boolean {
+  const callee = node.expression;
+  if (ts.isIdentifier(callee)) return callee.text === "require";
+  return (
+    ts.isCallExpression(callee) &&
+    ts.isIdentifier(callee.expression) &&
+    callee.expression.text === "createRequire"
+  );
 }
 
 const within = (target: string, folder: string) => target === folder || target.startsWith(`${folder}/`);
@@ -81,12 +100,18 @@ describe("dependency rules of ARCHITECTURE.md", () => {
     expect(clientEdges.some((edge) => edge.typeOnly && edge.names.includes("AppRouter"))).toBe(true);
   });
 
-  it("clients never load server code; their only server import is the type of AppRouter", () => {
+  it("clients load only clients/ and contract/ code; their only server import is `import type { AppRouter }`", () => {
     const crossing = CLIENT_DIRS.flatMap(sourceFiles)
       .flatMap(importsOf)
-      .filter((edge) => within(edge.to, "server"))
+      .filter((edge) => !(within(edge.to, "clients") || within(edge.to, "contract")))
       .filter(
-        (edge) => !(edge.typeOnly && edge.names.length > 0 && edge.names.every((n) => n === "AppRouter")),
+        (edge) =>
+          !(
+            within(edge.to, "server") &&
+            edge.typeOnly &&
+            edge.names.length > 0 &&
+            edge.names.every((name) => name === "AppRouter")
+          ),
       );
     expect(crossing.map(describeEdge)).toEqual([]);
   });

@@ -126,6 +126,11 @@ describe("built-in patterns", () => {
     ["token=abc, user=me", "token=[REDACTED:secret_assignment], user=me"],
     ["Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [REDACTED:secret_assignment]"],
     ["password=\x1b[1mhunter2\x1b[0m", "password=\x1b[1m[REDACTED:secret_assignment]\x1b[0m"],
+    // A highlighter's colours around the operator (TOML, INI, Python).
+    [
+      '\x1b[33mapi_key\x1b[0m = \x1b[32m"hunter2xyz"\x1b[0m',
+      '\x1b[33mapi_key\x1b[0m = \x1b[32m"[REDACTED:secret_assignment]"\x1b[0m',
+    ],
     // Base64 padding ends a value; it is no separator.
     ["token=dGhpcyBpcyBzZWNyZXQ=", "token=[REDACTED:secret_assignment]"],
     ["NEXTAUTH_SECRET=c2VjcmV0c2VjcmV0c2VjcmV0==", "NEXTAUTH_SECRET=[REDACTED:secret_assignment]"],
@@ -149,6 +154,8 @@ describe("built-in patterns", () => {
     ["token = api_key : abcdefgh", "token = api_key : [REDACTED:secret_assignment]"],
     // Any other value followed by a separator is still the value.
     ["password = hunter2 : ok", "password = [REDACTED:secret_assignment] : ok"],
+    ["password = hunter2token : ok", "password = [REDACTED:secret_assignment] : ok"],
+    ["PASSWORD = CorrectHorsePassword = x", "PASSWORD = [REDACTED:secret_assignment] = x"],
   ])("redacts the value of %j", (input, expected) => {
     expect(redact(input)).toBe(expected);
   });

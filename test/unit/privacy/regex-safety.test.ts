@@ -34,6 +34,10 @@ const HOSTILE: Record<string, string> = {
   gluedEscapes: "a\x1b[1m".repeat(SIZE / 5),
   gluedAssignments: "password\x1b[1m=\x1b[0mx".repeat(SIZE / 18),
   gluedKeyHalves: "AKIA\x1b[m\x1b[KIOSF".repeat(SIZE / 17),
+  // A colour code cut short before a value: its digits must not also be tried as the value's.
+  bearerPartialColour: `Bearer \x1b[${"1".repeat(SIZE)}!`,
+  assignmentPartialColour: `password=\x1b[${"1".repeat(SIZE)}'`,
+  keyColourRun: `password${"\x1b[1m ".repeat(SIZE / 5)}!`,
   awsPrefixes: "AKIA".repeat(SIZE / 4),
   githubPrefixes: "ghp_".repeat(SIZE / 4),
 };

@@ -126,6 +126,31 @@ describe("StreamRedactor: secrets coloured partway", () => {
     expect(s.push(`3m${S.BEARER_TOKEN}\x1b[0m\n`)).toBe("Bearer \x1b[33m[REDACTED:bearer_token]\x1b[0m\n");
   });
 
+  it("keeps a word that colour codes end as context, for a write that continues it on screen", () => {
+    const text = "url \x1b[01;31m\x1b[Khttps\x1b[m\x1b[K://deploy:hunter2xyz@example.com\n";
+    expect(redactor.redact(text)).toContain("deploy:[REDACTED:url_password]@");
+    for (let cut = 0; cut <= text.length; cut += 1) {
+      const pieces = stream([text.slice(0, cut), text.slice(cut)]);
+      expect(pieces.join("")).toBe(redactor.redact(text));
+    }
+  });
+
+  it("does not take the space of an escape sequence (ESC [ SP q) for the start of a word", () => {
+    const text = `${S.GITLAB_TOKEN}\x1b[ q_\x1bhunter2-hB\n`;
+    for (let cut = 0; cut <= text.length; cut += 1) {
+      expect(stream([text.slice(0, cut), text.slice(cut)]).join("")).toBe(redactor.redact(text));
+    }
+  });
+
+  it("still holds a token after a word longer than the hold limit coloured letter by letter", () => {
+    const rainbow = Array.from({ length: 900 }, (_, i) => `a\x1b[3${i % 7}m`).join("");
+    const token = S.GITHUB_TOKENS[0]!;
+    const pieces = stream([`${rainbow}\x1b[0m${token.slice(0, 10)}`, `${token.slice(10)}\n`]);
+    const emitted = pieces.join("");
+    expect(emitted).toContain("[REDACTED:github_token]");
+    expect(emitted).not.toContain(token.slice(10));
+  });
+
   it("still emits an ordinary coloured word ending a write at once", () => {
     const s = new StreamRedactor(redactor);
     expect(s.push("build \x1b[32mpassed\x1b[0m")).toBe("build \x1b[32mpassed\x1b[0m");
