@@ -58,13 +58,16 @@ function tokenStart(lead: string, alsoNotAfter = ""): string {
 export const SECRET_KEYS =
   "passw(?:or)?d|secret(?:[_-]?key)?|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization";
 
-/** Terminal colour codes that may sit between a separator and the value. */
-const SGR = String.raw`\x1b\[[0-9;]*m`;
+/**
+ * Terminal colour codes (with `;` or `:` parameters) and erase-in-line, which grep puts around what it highlights:
+ * they may sit between a key, its separator and the value.
+ */
+const SGR = String.raw`\x1b\[[0-9;:]*[mK]`;
 /**
  * In an unfinished tail: a colour code, or one still arriving at the very end (`ESC`, `ESC [ 3`). The partial form
  * only at the end, so its digits are never also the start of a value (that ambiguity made a tail quadratic).
  */
-const SGR_OR_PARTIAL = String.raw`\x1b(?:\[[0-9;]*(?:m|$)|$)`;
+const SGR_OR_PARTIAL = String.raw`\x1b(?:\[[0-9;:]*(?:[mK]|$)|$)`;
 
 /** An auth scheme before the value (`Authorization: Basic xyz`) is kept, so the redacted part is the credential. */
 const SCHEME = String.raw`(?:(?:basic|token)[ \t]+)?`;
@@ -75,7 +78,7 @@ const SCHEME = String.raw`(?:(?:basic|token)[ \t]+)?`;
  * `private_key` handles whole (it spans lines, an assignment does not).
  */
 const NOT_A_SECRET =
-  String.raw`(?!-----BEGIN|bearer[ \t]|` +
+  String.raw`(?!-----BEGIN|bearer(?:${SGR})*[ \t]|` +
   "(?:string|number|boolean|null|undefined|none|nil|true|false|any)(?![A-Za-z0-9_])|" +
   // Placeholders, quoted or not: `api_key: ${API_KEY}`, `PASSWORD: "${DB_PASSWORD}"`, `token=$(cat token.txt)`.
   String.raw`\$[{(])`;
@@ -108,12 +111,9 @@ function assignment(name: string, keys: string): SecretPattern {
     // A bare value ending in a separator is the next key (`password: api_key: "..."`), not a value: taken whole
     // (a lookahead capture cannot backtrack) and refused, so the scan finds that next assignment instead. Base64
     // padding is no separator: eight or more base64 characters before one or two `=` end a value, unless they
-    // spell a key name (`password= api_secret= "..."`). Nor is a key name followed by spaces and an assignment
-    // (`token = aws_secret_access_key = ...`: a key word, alone or after `_`, `-` or `.`); any other value stays
-    // one (`password = hunter2 : ok`, `password = hunter2token : ok`).
+    // spell a key name (`password= api_secret= "..."`).
     `|${SCHEME}${NOT_A_SECRET}${NOT_CODE}(?=(?<secret>${BARE_VALUE_CHAR}+))\\k<secret>` +
-    `(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})(?<!(?:${SECRET_KEYS})={1,2}))` +
-    `(?!(?<=(?:[_.-]|(?<![A-Za-z0-9]))(?:${SECRET_KEYS}))[ \\t]+(?:=>|:=|[:=])(?!=)))`;
+    `(?:(?<![:=])|(?<=[A-Za-z0-9+/_-]{8}={1,2})(?<!(?:${SECRET_KEYS})={1,2})))`;
   const unfinishedValue = String.raw`(?:"[^"\r\n]*|'[^'\r\n]*|\x60[^\x60\r\n]*|${SCHEME}${BARE_VALUE_CHAR}*)`;
   return {
     name,
@@ -191,7 +191,7 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
       "bearer_token",
       "[Bb]earer|BEARER",
       // A colour code may come before the token, as after an assignment's operator.
-      String.raw`(?:[Bb]earer|BEARER)[ \t]+(?:${SGR}[ \t]*)*(?<secret>` +
+      String.raw`(?:[Bb]earer|BEARER)(?:${SGR})*[ \t]+(?:${SGR}[ \t]*)*(?<secret>` +
         `(?:(?=[A-Za-z._~+/-]*[0-9])|(?=${B64TOKEN}+[A-Z])|(?=${B64TOKEN}{24}))${B64TOKEN}{8,}=*)`,
     ),
     unfinished: new RegExp(

@@ -30,8 +30,9 @@ const SECRET_KEY_NAME = new RegExp(`(?:${SECRET_KEYS})$`, "i");
  * (named `custom`).
  *
  * All patterns are scanned in a single left-to-right pass: at each point the match that starts first wins (on a
- * tie, the longer one, then the earlier pattern), and scanning resumes after it. So a secret is redacted once,
- * under one name, and a marker is never fed back into another pattern.
+ * tie, the longer one, then the earlier pattern), and scanning resumes after it, or at its value when a key came
+ * first; overlapping finds are joined. So a secret is redacted once, under one name, and a marker is never fed
+ * back into another pattern.
  */
 export class Redactor {
   readonly #patterns: readonly ActivePattern[];
@@ -151,12 +152,15 @@ export class Redactor {
           bestPattern = pattern;
         }
       }
-      if (best === undefined || bestPattern === undefined) return spans;
+      if (best === undefined || bestPattern === undefined) return mergeOverlapping(spans);
       const start = best.index;
       const end = start + best[0].length;
       const [secretStart, secretEnd] = secretRange(best) ?? [start, end];
       spans.push({ name: bestPattern.name, start, end, secretStart, secretEnd });
-      from = end;
+      // A value after a key may itself be the key of the next secret (`token = aws_secret_access_key = …`), or
+      // start one (`Authorization: Bearer\e[0m tok…`): the scan goes on from the value, and overlapping finds
+      // become one.
+      from = secretStart > start ? secretStart : end;
     }
   }
 

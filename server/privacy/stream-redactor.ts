@@ -139,10 +139,11 @@ export class StreamRedactor {
     if (dropped.length > 0 && ENDS_INSIDE_PRIVATE_KEY.test(dropped)) this.#insidePrivateKey = true;
     // A word that escape sequences end was emitted, but the next write may glue on to it on screen
     // (`https\e[m\e[K` then `://user:password@…`): it stays as context, so that reading still sees it whole.
+    // Only token characters can be glued on (see `withoutGluedEscapes`), so only those are kept.
     const runStart = escapeRunStart(text, cut);
     const keepFrom =
-      runStart > 0 && !isBreakChar(text.charCodeAt(runStart - 1))
-        ? wordStart(text, runStart, Math.max(0, cut - this.#maxHold))
+      runStart > 0 && isTokenChar(text.charCodeAt(runStart - 1))
+        ? tokenStart(text, runStart, Math.max(0, cut - this.#maxHold))
         : cut;
     this.#text = text.slice(keepFrom);
     this.#emitted = to - keepFrom;
@@ -223,9 +224,10 @@ export class StreamRedactor {
  * The last index `i <= end` where no word can continue across: just after whitespace, a control character or a
  * complete escape sequence, or the start of the text. Built-in token patterns never contain those, and a token
  * may start right after an escape sequence as it may at the start of a text, so splitting there changes
- * nothing. Except for escape sequences glued inside a word (`AKIA\e[m\e[KIOSF…`, `DB_\e[31mPASSWORD`): the
- * redactor reads through them, so the word goes on. One at the very end of the text, after a word, is a break
- * unless that word may begin a secret (`mayBeginSecret`): the next write may continue it.
+ * nothing. Except for escape sequences glued between token characters (`AKIA\e[m\e[KIOSF…`,
+ * `DB_\e[31mPASSWORD`; see `withoutGluedEscapes`): the redactor reads through them, so the word goes on. One at
+ * the very end of the text, after a token character, is a break unless that word may begin a secret
+ * (`mayBeginSecret`): the next write may continue it.
  * Searches back to `floor` only; returns -1 when there is no such index at or above it.
  */
 function lastWordBreak(
@@ -242,12 +244,12 @@ function lastWordBreak(
     }
     const start = escapeRunStart(text, i);
     if (start < 0) continue;
-    const before = start > 0 ? text.charCodeAt(start - 1) : 0x20;
-    if (isBreakChar(before)) return i;
-    const glued =
-      i < text.length
-        ? !isBreakChar(text.charCodeAt(i))
-        : mayBeginSecret(text.slice(wordStart(text, start, floor), start));
+    if (start === 0 || !isTokenChar(text.charCodeAt(start - 1))) return i;
+    // At the end, or before a sequence still arriving there, what comes next is not known yet.
+    const atEnd = i === text.length || partialEscapeAtEnd(text) === i;
+    const glued = atEnd
+      ? mayBeginSecret(text.slice(wordStart(text, start, floor), start))
+      : isTokenChar(text.charCodeAt(i));
     if (!glued) return i;
     i = start + 1; // the loop's decrement goes on before the run
   }
@@ -292,6 +294,21 @@ function wordStart(text: string, end: number, floor: number): number {
   return i;
 }
 
+/** Where the run of token characters (and escape sequences glued between them) ending at `end` starts. */
+function tokenStart(text: string, end: number, floor: number): number {
+  let i = end;
+  while (i > floor) {
+    // A sequence first: its last byte (`ESC [ 3 P`) may look like a token character, but it is no text.
+    const run = escapeRunStart(text, i);
+    if (run >= 0) {
+      if (run > floor && isTokenChar(text.charCodeAt(run - 1))) i = run;
+      else break;
+    } else if (isTokenChar(text.charCodeAt(i - 1))) i--;
+    else break;
+  }
+  return i;
+}
+
 /** The last index `i <= end`, above `floor`, where a complete escape sequence ends; -1 when there is none. */
 function lastEscapeEnd(text: string, end: number, floor: number): number {
   for (let i = end; i > floor; i--) if (escapeSequenceStartBefore(text, i) >= 0) return i;
@@ -310,6 +327,18 @@ function escapeRunStart(text: string, end: number): number {
 }
 
 const ESC = 0x1b;
+
+/** What secrets are made of (see `withoutGluedEscapes`): a run of escape sequences between two of these is glued. */
+const TOKEN_PUNCTUATION = new Set([..."_+/=.:@%~-"].map((char) => char.charCodeAt(0)));
+
+function isTokenChar(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    TOKEN_PUNCTUATION.has(code)
+  );
+}
 
 /**
  * Characters no built-in token contains: the word breaks of last resort inside one very long word. Not `[`, `]`

@@ -34,14 +34,20 @@ const INLINE_ESCAPE_SOURCE = String.raw`\x1b\[[0-?]*[ -/]*[@-~]|\x1b[0-OQ-WYZ\\\
 const INLINE_ESCAPE = new RegExp(INLINE_ESCAPE_SOURCE, "g");
 /** The start of an escape sequence cut short (`ESC [ 3` then another `ESC`): what follows is no word of it. */
 const UNFINISHED_ESCAPE = String.raw`\x1b\[[0-?]*[ -/]*|\x1b[ -/]*`;
-/** Characters that end a word: whitespace, controls (ESC among them), DEL, C1 controls and NBSP. */
-const WORD_BREAK_CHAR = String.raw`[\s\x00-\x20\x7f-\xa0]`;
 /**
- * A run of inline escape sequences inside a word: a word character on both sides (`DB_\e[31mPASSWORD`,
- * `AKIA\e[m\e[KIOSF…`). A run after whitespace or before it (`build \e[32mpassed\e[0m `) separates nothing.
+ * Characters secrets are made of (tokens, keys, URLs, assignments): a colour code between two of them may be
+ * inside a secret. Between anything else (a quote, a bracket, a space) it separates what it colours.
+ */
+const TOKEN_CHAR = "[A-Za-z0-9_+/=.:@%~-]";
+/**
+ * A run of inline escape sequences inside a word: a token character on both sides (`DB_\e[31mPASSWORD`,
+ * `AKIA\e[m\e[KIOSF…`). A run next to whitespace or punctuation (`build \e[32mpassed\e[0m `,
+ * `\e[1;39m{\e[0m\e[34;1m"key"`) separates nothing. Not a run that starts after another sequence, or after one
+ * cut short (`ESC [ 3` then `ESC`).
  */
 const GLUED_ESCAPES = new RegExp(
-  `(?<!${WORD_BREAK_CHAR}|^|${INLINE_ESCAPE_SOURCE}|${UNFINISHED_ESCAPE})(?:${INLINE_ESCAPE_SOURCE})+(?!${WORD_BREAK_CHAR}|$)`,
+  // `(?=\x1b)` first: the look-behinds then run only where a sequence starts, so the scan stays linear.
+  `(?=\x1b)(?<=${TOKEN_CHAR})(?<!${INLINE_ESCAPE_SOURCE}|${UNFINISHED_ESCAPE})(?:${INLINE_ESCAPE_SOURCE})+(?=${TOKEN_CHAR})`,
   "g",
 );
 

@@ -126,6 +126,13 @@ describe("built-in patterns", () => {
     ["token=abc, user=me", "token=[REDACTED:secret_assignment], user=me"],
     ["Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [REDACTED:secret_assignment]"],
     ["password=\x1b[1mhunter2\x1b[0m", "password=\x1b[1m[REDACTED:secret_assignment]\x1b[0m"],
+    // grep --color's highlighting (colour and erase-in-line) around a key or after the operator.
+    [
+      "\x1b[01;31m\x1b[Ktoken\x1b[m\x1b[K = hunter2xyz",
+      "\x1b[01;31m\x1b[Ktoken\x1b[m\x1b[K = [REDACTED:secret_assignment]",
+    ],
+    ["PASSWORD =\x1b[m\x1b[K hunter2xyz", "PASSWORD =\x1b[m\x1b[K [REDACTED:secret_assignment]"],
+    ['api_key = \x1b[38:2:1:2:3m"hunter2xyz"', 'api_key = \x1b[38:2:1:2:3m"[REDACTED:secret_assignment]"'],
     // A highlighter's colours around the operator (TOML, INI, Python).
     [
       '\x1b[33mapi_key\x1b[0m = \x1b[32m"hunter2xyz"\x1b[0m',
@@ -146,16 +153,19 @@ describe("built-in patterns", () => {
     ['password: "Token"', 'password: "[REDACTED:secret_assignment]"'],
     // A padded-looking key name is the next key, not a value.
     ['password= api_secret= "hunter2"', 'password= api_secret= "[REDACTED:secret_assignment]"'],
-    // So is a key name followed by spaces and an assignment (found by the stream property test, seed 17).
-    [
-      `token =  aws_secret_access_key = ${S.AWS_SECRET_ACCESS_KEY}`,
-      "token =  aws_secret_access_key = [REDACTED:aws_secret_access_key]",
-    ],
+    // A value that is the key of the next assignment: both go (found by the stream property test, seed 17).
+    [`token =  aws_secret_access_key = ${S.AWS_SECRET_ACCESS_KEY}`, "token =  [REDACTED:secret_assignment]"],
+    // (A bare key name is no value at all: the scan finds the assignment it starts.)
     ["token = api_key : abcdefgh", "token = api_key : [REDACTED:secret_assignment]"],
-    // Any other value followed by a separator is still the value.
+    // A value followed by a separator is still the value, whatever it ends in (and when it ends in a key word,
+    // what follows goes too: over-redacting is the safe side).
     ["password = hunter2 : ok", "password = [REDACTED:secret_assignment] : ok"],
-    ["password = hunter2token : ok", "password = [REDACTED:secret_assignment] : ok"],
-    ["PASSWORD = CorrectHorsePassword = x", "PASSWORD = [REDACTED:secret_assignment] = x"],
+    ["password = Sup3r-Secret : ok", "password = [REDACTED:secret_assignment]"],
+    ["PASSWORD = CorrectHorsePassword = x", "PASSWORD = [REDACTED:secret_assignment]"],
+    [
+      `aws_secret_access_key = ${S.AWS_SECRET_ACCESS_KEY}-token => x`,
+      "aws_secret_access_key = [REDACTED:aws_secret_access_key]",
+    ],
   ])("redacts the value of %j", (input, expected) => {
     expect(redact(input)).toBe(expected);
   });

@@ -19,6 +19,13 @@ describe("Redactor", () => {
     expect(redactor.redact(`Authorization: Bearer \x1b[33m${S.BEARER_TOKEN}\x1b[0m`)).toBe(
       "Authorization: Bearer \x1b[33m[REDACTED:bearer_token]\x1b[0m",
     );
+    // grep --color=always Bearer, and a reset between `Bearer` and its token.
+    expect(redactor.redact(`Authorization: \x1b[01;31m\x1b[KBearer\x1b[m\x1b[K ${S.BEARER_TOKEN}`)).toBe(
+      "Authorization: \x1b[01;31m\x1b[KBearer\x1b[m\x1b[K [REDACTED:bearer_token]",
+    );
+    expect(redactor.redact(`Authorization: Bearer\x1b[0m ${S.BEARER_TOKEN}`)).toBe(
+      "Authorization: Bearer\x1b[0m [REDACTED:bearer_token]",
+    );
     // Both readings count: a key glued to the next word by a colour code is still a key as written.
     expect(redactor.redact(`${key}\x1b[0mxyz`)).toBe("[REDACTED:aws_access_key_id]\x1b[0mxyz");
   });

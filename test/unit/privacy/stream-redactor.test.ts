@@ -151,6 +151,12 @@ describe("StreamRedactor: secrets coloured partway", () => {
     expect(emitted).not.toContain(token.slice(10));
   });
 
+  it("never keeps part of an escape sequence as context (ESC [ 3 P ends one; PASSWORD is no key here)", () => {
+    const text = "\x1b[3PASSWORD:\x1b[01;31m\x1b[K[";
+    expect(stream([text]).join("")).toBe(redactor.redact(text));
+    expect(redactor.redact(text)).toBe(text);
+  });
+
   it("still emits an ordinary coloured word ending a write at once", () => {
     const s = new StreamRedactor(redactor);
     expect(s.push("build \x1b[32mpassed\x1b[0m")).toBe("build \x1b[32mpassed\x1b[0m");
