@@ -22,6 +22,9 @@ interface ActivePattern {
   readonly regex: RegExp;
 }
 
+/** What follows a value that is really the next key: its closing quote, if any, then an assignment operator. */
+const OPERATOR_AFTER_VALUE = /^["'\x60]?[ \t]*(?:=>|:=|[:=])/;
+
 /** Object keys whose string values are secrets whatever they look like (`password`, `apiKey`, `accessToken`). */
 const SECRET_KEY_NAME = new RegExp(`(?:${SECRET_KEYS})$`, "i");
 
@@ -157,10 +160,13 @@ export class Redactor {
       const end = start + best[0].length;
       const [secretStart, secretEnd] = secretRange(best) ?? [start, end];
       spans.push({ name: bestPattern.name, start, end, secretStart, secretEnd });
-      // A value after a key may itself be the key of the next secret (`token = aws_secret_access_key = …`), or
-      // start one (`Authorization: Bearer\e[0m tok…`): the scan goes on from the value, and overlapping finds
-      // become one.
-      from = secretStart > start ? secretStart : end;
+      // A value followed by an assignment operator may itself be (or end in) the key of the next secret
+      // (`token = aws_secret_access_key = …`, `password = Sup3r-Secret : ok`): the scan goes on from the value,
+      // and overlapping finds become one. Only then: resuming inside every long value would make it quadratic.
+      from =
+        secretStart > start && OPERATOR_AFTER_VALUE.test(text.slice(secretEnd, secretEnd + 64))
+          ? secretStart
+          : end;
     }
   }
 

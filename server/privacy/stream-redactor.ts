@@ -141,10 +141,12 @@ export class StreamRedactor {
     // (`https\e[m\e[K` then `://user:password@…`): it stays as context, so that reading still sees it whole.
     // Only token characters can be glued on (see `withoutGluedEscapes`), so only those are kept.
     const runStart = escapeRunStart(text, cut);
-    const keepFrom =
+    let keepFrom =
       runStart > 0 && isTokenChar(text.charCodeAt(runStart - 1))
         ? tokenStart(text, runStart, Math.max(0, cut - this.#maxHold))
         : cut;
+    // Never from inside a sequence cut short (`ESC [ 3` then another): its tail would read as text.
+    if (insideEscapeSequence(text, keepFrom)) keepFrom = cut;
     this.#text = text.slice(keepFrom);
     this.#emitted = to - keepFrom;
   }

@@ -38,6 +38,10 @@ const HOSTILE: Record<string, string> = {
   bearerPartialColour: `Bearer \x1b[${"1".repeat(SIZE)}!`,
   assignmentPartialColour: `password=\x1b[${"1".repeat(SIZE)}'`,
   keyColourRun: `password${"\x1b[1m ".repeat(SIZE / 5)}!`,
+  // Values that run into the next key: the scan must not restart inside each one.
+  valuesIntoKeys: "password=a".repeat(SIZE / 10),
+  colonValuesIntoKeys: "password:a".repeat(SIZE / 10),
+  chainedAssignments: "token = x1 ".repeat(SIZE / 11),
   awsPrefixes: "AKIA".repeat(SIZE / 4),
   githubPrefixes: "ghp_".repeat(SIZE / 4),
 };

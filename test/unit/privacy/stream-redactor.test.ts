@@ -157,6 +157,13 @@ describe("StreamRedactor: secrets coloured partway", () => {
     expect(redactor.redact(text)).toBe(text);
   });
 
+  it("never keeps the tail of an escape sequence cut short as context", () => {
+    const text = `\x1b[3\x1b[m\x1b[K${S.OPENAI_KEY}\x1b[m\x1b[Kaa`;
+    for (let cut = 0; cut <= text.length; cut += 1) {
+      expect(stream([text.slice(0, cut), text.slice(cut)]).join("")).toBe(redactor.redact(text));
+    }
+  });
+
   it("still emits an ordinary coloured word ending a write at once", () => {
     const s = new StreamRedactor(redactor);
     expect(s.push("build \x1b[32mpassed\x1b[0m")).toBe("build \x1b[32mpassed\x1b[0m");
