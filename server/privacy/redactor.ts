@@ -98,15 +98,15 @@ export class Redactor {
     // Added: every match on screen (of each pattern, so no match hides another) that a sequence interrupts and
     // whose text as written holds its trigger. Anything else reads the same either way, and so the result for a
     // part of the text never depends on what lies elsewhere (the stream redactor relies on that).
-    const hidden = this.#everyMatch(plain.text, mayContainBuiltin)
-      .map((span) => ({ span: inOriginal(span, plain), plainLength: span.end - span.start }))
+    const hidden = this.#everyMatch(plain.text, mayContainBuiltin).flatMap((found) => {
+      const span = inOriginal(found, plain);
       // Longer as written: a sequence was taken out inside it.
-      .filter(({ span, plainLength }) => span.end - span.start > plainLength)
-      .map(({ span }) => span)
-      .filter(
-        (span) =>
-          span.name === CUSTOM_PATTERN_NAME || this.mayContainBuiltinSecret(text.slice(span.start, span.end)),
-      );
+      const interrupted = span.end - span.start > found.end - found.start;
+      const written = text.slice(span.start, span.end);
+      return interrupted && (span.name === CUSTOM_PATTERN_NAME || this.mayContainBuiltinSecret(written))
+        ? [span]
+        : [];
+    });
     if (hidden.length === 0) return direct;
     return mergeOverlapping([...direct, ...hidden]);
   }
@@ -119,9 +119,9 @@ export class Redactor {
       for (let from = 0; ; ) {
         const match = nextNonEmptyMatch(pattern.regex, text, from);
         if (match === null) break;
-        from = match.index + match[0].length;
-        const [secretStart, secretEnd] = secretRange(match) ?? [match.index, from];
-        spans.push({ name: pattern.name, start: match.index, end: from, secretStart, secretEnd });
+        const span = spanOf(pattern.name, match);
+        spans.push(span);
+        from = span.end;
       }
     }
     return spans;
@@ -156,10 +156,9 @@ export class Redactor {
         }
       }
       if (best === undefined || bestPattern === undefined) return mergeOverlapping(spans);
-      const start = best.index;
-      const end = start + best[0].length;
-      const [secretStart, secretEnd] = secretRange(best) ?? [start, end];
-      spans.push({ name: bestPattern.name, start, end, secretStart, secretEnd });
+      const span = spanOf(bestPattern.name, best);
+      spans.push(span);
+      const { start, end, secretStart, secretEnd } = span;
       // A value followed by an assignment operator may itself be (or end in) the key of the next secret
       // (`token = aws_secret_access_key = …`, `password = Sup3r-Secret : ok`): the scan goes on from the value,
       // and overlapping finds become one. Only then: resuming inside every long value would make it quadratic.
@@ -201,6 +200,14 @@ export class Redactor {
  */
 export function replacementOf(text: string, span: RedactionSpan, from: number): string {
   return redactionMarker(span.name) + escapeSequencesIn(text.slice(from, span.secretEnd));
+}
+
+/** A match as a span: the whole match, and its `secret…` group (or the whole match when it has none). */
+function spanOf(name: string, match: RegExpExecArray): RedactionSpan {
+  const start = match.index;
+  const end = start + match[0].length;
+  const [secretStart, secretEnd] = secretRange(match) ?? [start, end];
+  return { name, start, end, secretStart, secretEnd };
 }
 
 /** A span found in the plain view, in the original's indices; escape sequences inside it belong to it. */

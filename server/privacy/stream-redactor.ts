@@ -238,17 +238,18 @@ function lastWordBreak(
   floor: number,
   mayBeginSecret: (word: string) => boolean,
 ): number {
+  // Up to here the text is complete; after it comes at most a sequence still arriving.
+  const arrivingFrom = unfinishedEscapeStart(text, text.length);
   for (let i = end; i > floor; i--) {
-    const code = text.charCodeAt(i - 1);
-    if (isBreakChar(code)) {
-      if (!(code === 0x20 && insideEscapeSequence(text, i))) return i;
+    if (isBreakChar(text.charCodeAt(i - 1))) {
+      if (breaksWordAt(text, i)) return i;
       continue;
     }
     const start = escapeRunStart(text, i);
     if (start < 0) continue;
     if (start === 0 || !isTokenChar(text.charCodeAt(start - 1))) return i;
     // At the end, or before a sequence still arriving there, what comes next is not known yet.
-    const atEnd = i === text.length || partialEscapeAtEnd(text) === i;
+    const atEnd = i === text.length || arrivingFrom === i;
     const glued = atEnd
       ? mayBeginSecret(text.slice(wordStart(text, start, floor), start))
       : isTokenChar(text.charCodeAt(i));
@@ -263,7 +264,7 @@ function lastWordBreak(
  * its end, complete or still arriving (`ESC`, `ESC [ 1 ; 3`). Undefined when that is `text` itself.
  */
 function screenTail(text: string): PlainTextView | undefined {
-  let end = partialEscapeAtEnd(text);
+  let end = unfinishedEscapeStart(text, text.length);
   if (end < 0) end = text.length;
   for (let start = escapeRunStart(text, end); start >= 0; start = escapeRunStart(text, end)) end = start;
   const complete = text.slice(0, end);
@@ -272,28 +273,20 @@ function screenTail(text: string): PlainTextView | undefined {
   );
 }
 
-/** Where an escape sequence still arriving at the end of `text` starts; -1 when none is. */
-function partialEscapeAtEnd(text: string): number {
-  let i = text.length - 1;
-  if (i >= 0 && text.charCodeAt(i) === ESC) return i;
-  // Backwards: intermediates (0x20-0x2F), then parameters (0x30-0x3F), then `ESC [`.
-  const limit = Math.max(0, text.length - MAX_ESCAPE_LOOKBACK);
-  while (i >= limit && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
-  while (i >= limit && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
-  return i >= limit + 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC ? i - 1 : -1;
-}
-
 /**
  * Where the word ending at `end` starts (after the last break character that is not inside an escape sequence:
  * the space of `ESC [ SP q` is none), searching back to `floor`.
  */
 function wordStart(text: string, end: number, floor: number): number {
   let i = end;
-  for (; i > floor; i--) {
-    const code = text.charCodeAt(i - 1);
-    if (isBreakChar(code) && !(code === 0x20 && insideEscapeSequence(text, i))) break;
-  }
+  while (i > floor && !breaksWordAt(text, i)) i--;
   return i;
+}
+
+/** Whether the character before `i` is a break character, and not a space inside an escape sequence. */
+function breaksWordAt(text: string, i: number): boolean {
+  const code = text.charCodeAt(i - 1);
+  return isBreakChar(code) && !(code === 0x20 && insideEscapeSequence(text, i));
 }
 
 /** Where the run of token characters (and escape sequences glued between them) ending at `end` starts. */
@@ -367,19 +360,23 @@ function isBreakChar(code: number): boolean {
 }
 
 /**
- * Whether `text[0, end)` ends partway into an escape sequence, i.e. after `ESC [ params intermediates` or
- * `ESC intermediates`. A space can be an intermediate byte (`ESC [ 2 SP q`), and then it is no word break: the
- * sequence's final byte, and any token glued to it, follow.
+ * Where the escape sequence that `text[0, end)` ends partway into starts (after `ESC [ params intermediates` or
+ * `ESC intermediates`); -1 when it ends outside one. A space can be an intermediate byte (`ESC [ 2 SP q`), and
+ * then it is no word break: the sequence's final byte, and any token glued to it, follow.
  */
-function insideEscapeSequence(text: string, end: number): boolean {
+function unfinishedEscapeStart(text: string, end: number): number {
   // Looking further back would make a run of spaces quadratic. Answering "no" for a freak sequence only allows
   // a split there, and the text after a split is redacted at least as much as it would be unsplit.
   const limit = Math.max(0, end - MAX_ESCAPE_LOOKBACK);
   let i = end - 1;
   while (i >= limit && text.charCodeAt(i) >= 0x20 && text.charCodeAt(i) <= 0x2f) i--;
-  if (i >= limit && text.charCodeAt(i) === ESC) return true;
+  if (i >= limit && text.charCodeAt(i) === ESC) return i;
   while (i >= limit && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x3f) i--;
-  return i >= limit + 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC;
+  return i >= limit + 1 && text.charCodeAt(i) === 0x5b && text.charCodeAt(i - 1) === ESC ? i - 1 : -1;
+}
+
+function insideEscapeSequence(text: string, end: number): boolean {
+  return unfinishedEscapeStart(text, end) >= 0;
 }
 
 /** Where a complete CSI sequence (`ESC [ params final`) or two-character escape ending just before `end` starts; -1 if none does. */

@@ -329,32 +329,30 @@ describe("redaction", () => {
     await api.post(`/api/v1/sessions/${launched.body.id}/kill`);
   });
 
-  it("never stores a cloud key split across two writes", async () => {
-    const launched = await launch({ harness: "fake-secret" });
+  /** Runs a harness to completion; what the ledger stored of it (events as JSON, output) and its log preview. */
+  async function storedRecordOf(harness: string) {
+    const launched = await launch({ harness });
     await waitForStatus(launched.body.id, "completed");
     const events = await allEvents(launched.body.id);
-    const raw = JSON.stringify(events);
+    const log = await api.get<{ message: string }[]>(`/api/v1/sessions/${launched.body.id}/log`);
+    return { raw: JSON.stringify(events), output: outputText(events), logText: JSON.stringify(log.body) };
+  }
+
+  it("never stores a cloud key split across two writes", async () => {
+    const { raw, output, logText } = await storedRecordOf("fake-secret");
     expect(raw).not.toContain("AKIAIOSFODNN7EXAMPLE");
     expect(raw).not.toContain("ODNN7EXAMPLE");
-    expect(outputText(events)).toContain("done");
-    const log = await api.get<{ message: string }[]>(`/api/v1/sessions/${launched.body.id}/log`);
-    const logText = JSON.stringify(log.body);
+    expect(output).toContain("done");
     expect(logText).not.toContain("ODNN7EXAMPLE");
     expect(logText).toContain("[REDACTED");
   });
 
   it("never stores a key or password that colour codes break up (grep --color, syntax highlighting)", async () => {
-    const launched = await launch({ harness: "fake-highlight" });
-    await waitForStatus(launched.body.id, "completed");
-    const events = await allEvents(launched.body.id);
-    const raw = JSON.stringify(events);
+    const { raw, output, logText } = await storedRecordOf("fake-highlight");
     expect(raw).not.toContain("IOSFOD");
     expect(raw).not.toContain("hunter2-colour");
-    const output = outputText(events);
     expect(output).toContain("[REDACTED:aws_access_key_id]");
     expect(output).toContain("PASSWORD\x1b[0m=[REDACTED:secret_assignment] done");
-    const log = await api.get<{ message: string }[]>(`/api/v1/sessions/${launched.body.id}/log`);
-    const logText = JSON.stringify(log.body);
     expect(logText).not.toContain("IOSFOD");
     expect(logText).not.toContain("hunter2-colour");
   });
