@@ -86,6 +86,7 @@ export function generateOpenApiDocument(): Record<string, unknown> {
       path: route.face.path,
       operationId: route.face.operationId,
       summary: route.face.summary,
+      ...(route.face.description ? { description: route.face.description } : {}),
       tags: route.meta.tags,
       request: requestOf(route),
       responses: responsesOf(route),

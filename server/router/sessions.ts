@@ -79,6 +79,12 @@ export const sessionsRouter = router({
           status: 202,
           operationId: "sendSessionInput",
           summary: "Write data to a live session's terminal",
+          description:
+            "The data is written to the PTY before the 202. It is recorded, redacted, in `input` events as its " +
+            "words complete: text up to a space, Enter or another control character at once; an unfinished last " +
+            "word once input has been quiet briefly (up to 1 s when it could begin a secret), or before the " +
+            "session's `kill` or `exit` event. A secret typed one keystroke per request is so recorded as one " +
+            "redaction marker.",
         },
       ],
       tags: ["sessions"],

@@ -14,6 +14,8 @@ export interface RestFace {
   otherStatuses?: number[];
   operationId: string;
   summary: string;
+  /** What a client must know beyond the summary (the OpenAPI operation's description). */
+  description?: string;
 }
 
 export interface ProcedureMeta {

@@ -1,14 +1,19 @@
 import type { IPty } from "node-pty";
-import type { StreamRedactor } from "../privacy/stream-redactor.js";
+import type { HeldStream } from "./held-stream.js";
 
 /** A harness PTY this daemon owns, with the state its lifecycle needs. */
 export interface LiveSession {
   id: string;
   pty: IPty;
-  redactor: StreamRedactor;
+  /** What the harness prints, redacted as one stream on its way to `output` events. */
+  output: HeldStream;
+  /**
+   * What clients send it, redacted as one stream on its way to `input` events: `coven attach` sends typing a
+   * keystroke per request, and a secret typed that way must not be stored a character per event.
+   */
+  input: HeldStream;
   /** Set by kill: the exit that follows is recorded as `killed`, whatever the exit code says. */
   killRequested: boolean;
-  idleFlush: NodeJS.Timeout | undefined;
   killEscalation: NodeJS.Timeout | undefined;
 }
 

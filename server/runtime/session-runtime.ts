@@ -15,6 +15,7 @@ import { canonicalProjectRoot, resolveCwdInsideRoot } from "../policy/paths.js";
 import type { Redactor } from "../privacy/redactor.js";
 import { StreamRedactor } from "../privacy/stream-redactor.js";
 import { buildHarnessArgv, requireHarnessAdapter, resolveExecutable } from "./adapters/index.js";
+import { HeldStream, type ReleaseDelays } from "./held-stream.js";
 import { type LiveSession, LiveSessionRegistry } from "./live-session.js";
 import { readTailBeforeClose } from "./pty-exit-tail.js";
 
@@ -25,9 +26,9 @@ export interface SessionRuntimeOptions {
   env: NodeJS.ProcessEnv;
   /** How long a killed harness gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
-  /** Held output (an unfinished last word) is flushed after this much quiet. */
+  /** Held output or input (an unfinished last word) is released after this much quiet. */
   outputIdleFlushMs?: number;
-  /** Held output that could be the start of a secret (`ghp_...`, `AKIA...`) waits this long instead. */
+  /** Held text that could be the start of a secret (`ghp_...`, `AKIA...`) waits this long instead. */
   secretIdleFlushMs?: number;
   onTransition?: (sessionId: string, status: string) => void;
 }
@@ -41,22 +42,29 @@ function defaultTitle(prompt: string, redactor: Redactor): string {
 }
 
 /**
+ * What an input released when nothing waits for it (after quiet, before the exit) is appended without a caller to
+ * tell: a writer that fails reports that itself (health's `eventWriter.state`), and the input reached the PTY.
+ */
+function ignoreWriterFailure(): void {}
+
+/**
  * Supervises harness PTYs: policy first, then the ledger row, then the spawn; output flows through the stream
  * redactor into the event writer; exit is recorded with the status change in one transaction.
  */
 export class SessionRuntime {
   readonly live = new LiveSessionRegistry();
   private readonly killGraceMs: number;
-  private readonly idleFlushMs: number;
-  private readonly secretIdleFlushMs: number;
+  private readonly releaseDelays: ReleaseDelays;
   private stopping = false;
   /** Launches accepted before a stop began and not yet finished. */
   private readonly launching = new Set<Promise<SessionRecord>>();
 
   constructor(private readonly options: SessionRuntimeOptions) {
     this.killGraceMs = options.killGraceMs ?? 3000;
-    this.idleFlushMs = options.outputIdleFlushMs ?? 40;
-    this.secretIdleFlushMs = options.secretIdleFlushMs ?? 1000;
+    this.releaseDelays = {
+      idleMs: options.outputIdleFlushMs ?? 40,
+      secretIdleMs: options.secretIdleFlushMs ?? 1000,
+    };
   }
 
   async launch(request: LaunchSessionRequest): Promise<SessionRecord> {
@@ -153,14 +161,25 @@ export class SessionRuntime {
         sessionId,
       });
     }
-    return this.options.ledger.writer.append(sessionId, "input", { data });
+    // Recorded as far as its words are complete: an unfinished last word waits for the next request, for quiet,
+    // or for the kill or exit (see HeldStream), so a secret typed a keystroke per request is redacted whole.
+    return this.recordInput(sessionId, live.input.push(data));
+  }
+
+  /** Appends an `input` event for what the session's input stream released (nothing when it released nothing). */
+  private async recordInput(sessionId: string, data: string): Promise<void> {
+    if (data.length > 0) await this.options.ledger.writer.append(sessionId, "input", { data });
   }
 
   async kill(sessionId: string): Promise<void> {
     const live = this.requireLive(sessionId, true);
     if (!live.killRequested) {
       live.killRequested = true;
-      await this.options.ledger.writer.append(sessionId, "kill", { status: "killed" });
+      // Input still held is recorded first: the log keeps what was sent before the kill ahead of it.
+      await Promise.all([
+        this.recordInput(sessionId, live.input.release()),
+        this.options.ledger.writer.append(sessionId, "kill", { status: "killed" }),
+      ]);
     }
     try {
       // node-pty makes the harness a session leader, so its pid is also its process group id.
@@ -206,36 +225,27 @@ export class SessionRuntime {
 
   private attach(sessionId: string, child: pty.IPty): void {
     const { ledger } = this.options;
-    const live: LiveSession = {
-      id: sessionId,
-      pty: child,
-      redactor: new StreamRedactor(this.options.redactor),
-      killRequested: false,
-      idleFlush: undefined,
-      killEscalation: undefined,
-    };
-    this.live.add(live);
     const emit = (text: string) => {
       if (text.length > 0) ledger.writer.appendOutput(sessionId, text);
     };
-    const onOutput = (data: string) => {
-      emit(live.redactor.push(data));
-      clearTimeout(live.idleFlush);
-      // Held text is released after a short quiet period; a possible secret's start waits longer, since a flush
-      // lets what was seen of it out unredacted.
-      live.idleFlush = live.redactor.holding
-        ? setTimeout(
-            () => emit(live.redactor.flush()),
-            live.redactor.holdingPossibleSecret ? this.secretIdleFlushMs : this.idleFlushMs,
-          )
-        : undefined;
+    const heldStream = (onIdleRelease: (text: string) => void) =>
+      new HeldStream(new StreamRedactor(this.options.redactor), this.releaseDelays, onIdleRelease);
+    const live: LiveSession = {
+      id: sessionId,
+      pty: child,
+      output: heldStream(emit),
+      input: heldStream((text) => void this.recordInput(sessionId, text).catch(ignoreWriterFailure)),
+      killRequested: false,
+      killEscalation: undefined,
     };
+    this.live.add(live);
+    const onOutput = (data: string) => emit(live.output.push(data));
     child.onData(onOutput);
     readTailBeforeClose(child, onOutput);
     child.onExit(({ exitCode: reportedCode, signal }) => {
-      clearTimeout(live.idleFlush);
       clearTimeout(live.killEscalation);
-      emit(live.redactor.flush());
+      emit(live.output.release());
+      void this.recordInput(sessionId, live.input.release()).catch(ignoreWriterFailure);
       // A process ended by a signal has no exit status: node-pty reports 0 for it, which must not read as success.
       const exitCode = signal ? null : reportedCode;
       const status = live.killRequested ? "killed" : exitCode === 0 ? "completed" : "failed";

@@ -56,9 +56,10 @@ async function allEvents(sessionId: string): Promise<EventRecord[]> {
   }
 }
 
-function outputText(events: EventRecord[]): string {
+/** The `data` of a session's `output` (or `input`) events, joined. */
+function outputText(events: EventRecord[], kind: "output" | "input" = "output"): string {
   return events
-    .filter((event) => event.kind === "output")
+    .filter((event) => event.kind === kind)
     .map((event) => JSON.parse(event.payload_json).data as string)
     .join("");
 }
@@ -345,6 +346,47 @@ describe("redaction", () => {
     expect(output).toContain("done");
     expect(logText).not.toContain("ODNN7EXAMPLE");
     expect(logText).toContain("[REDACTED");
+  });
+
+  const inputText = (events: EventRecord[]) => outputText(events, "input");
+
+  /** Sends `text` the way `coven attach` sends typing: a request per keystroke, each waiting for its 202. */
+  async function typeKeys(sessionId: string, text: string): Promise<void> {
+    for (const key of text) {
+      const sent = await api.post(`/api/v1/sessions/${sessionId}/input`, { data: key });
+      expect(sent.status).toBe(202);
+    }
+  }
+
+  it("never stores a key typed one keystroke per request, in the input or its echo", async () => {
+    const launched = await launch({ harness: "fake-echo" });
+    const id = launched.body.id;
+    await waitForOutput(id, "hello from fake-echo");
+    await typeKeys(id, "my key AKIAIOSFODNN7EXAMPLE ok\r");
+    await waitForOutput(id, "echo:MY KEY");
+    await api.post(`/api/v1/sessions/${id}/input`, { data: "exit 0\r" });
+    await waitForStatus(id, "completed");
+    const events = await allEvents(id);
+    // Each request was accepted at once; the words were recorded as they completed, the key as one.
+    expect(inputText(events)).toBe("my key [REDACTED:aws_access_key_id] ok\rexit 0\r");
+    expect(JSON.stringify(events)).not.toContain("ODNN7EXAMPLE");
+    expect(outputText(events)).toContain("echo:MY KEY [REDACTED:aws_access_key_id] OK");
+    expect(outputText(events)).not.toMatch(/IOSFODNN|ODNN7EX/);
+  });
+
+  it("records an unfinished last word of input after a pause, and before a kill", async () => {
+    const launched = await launch({ harness: "fake-echo" });
+    const id = launched.body.id;
+    await waitForOutput(id, "hello from fake-echo");
+    await typeKeys(id, "abc");
+    await waitFor(async () => inputText(await allEvents(id)) === "abc", "the paused word to be recorded");
+    await typeKeys(id, "xyz");
+    await api.post(`/api/v1/sessions/${id}/kill`);
+    await waitForStatus(id, "killed");
+    const events = await allEvents(id);
+    expect(inputText(events)).toBe("abcxyz");
+    const kinds = events.map((event) => event.kind);
+    expect(kinds.lastIndexOf("input")).toBeLessThan(kinds.indexOf("kill"));
   });
 
   it("never stores a key or password that colour codes break up (grep --color, syntax highlighting)", async () => {
