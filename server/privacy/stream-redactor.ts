@@ -66,13 +66,16 @@ export class StreamRedactor {
   }
 
   /**
-   * True while what is held could be the beginning of a built-in secret (it contains a pattern's trigger:
-   * `ghp_`, `AKIA`, `eyJ`, a key name...), as opposed to an ordinary last word. A terminal echoing a token as it
-   * is typed, or a model streaming one, pauses longer than ordinary output does: the owner waits longer before
-   * flushing such a tail, since a flush lets the part seen so far out unredacted.
+   * True while what is held could be part of a built-in secret (the word or unfinished assignment it ends
+   * contains a pattern's trigger: `ghp_`, `AKIA`, `eyJ`, a key name...), as opposed to an ordinary last word. A
+   * terminal echoing a token as it is typed, or a model streaming one, pauses longer than ordinary output does:
+   * the owner waits longer before flushing such a tail, since a flush lets the part seen so far out unredacted.
+   * The trigger is looked for in the whole unfinished unit, flushed context included: typed at a person's pace,
+   * each keystroke is flushed on its own, and `AKIA` is only ever whole across them.
    */
   get holdingPossibleSecret(): boolean {
-    return this.holding && this.#redactor.mayContainBuiltinSecret(this.#text.slice(this.#emitted));
+    // After a push, `#text` starts where the unfinished unit does (see `#forget`), context included.
+    return this.holding && this.#redactor.mayContainBuiltinSecret(this.#text);
   }
 
   /** Feeds a chunk; returns the redacted text that is safe to emit now (possibly empty). */

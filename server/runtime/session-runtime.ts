@@ -26,10 +26,8 @@ export interface SessionRuntimeOptions {
   env: NodeJS.ProcessEnv;
   /** How long a killed harness gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
-  /** Held output or input (an unfinished last word) is released after this much quiet. */
-  outputIdleFlushMs?: number;
-  /** Held text that could be the start of a secret (`ghp_...`, `AKIA...`) waits this long instead. */
-  secretIdleFlushMs?: number;
+  /** When held output and input (an unfinished last word) are released; default 40 ms, 1 s for a possible secret. */
+  releaseDelays?: ReleaseDelays;
   onTransition?: (sessionId: string, status: string) => void;
 }
 
@@ -48,8 +46,8 @@ function defaultTitle(prompt: string, redactor: Redactor): string {
 function ignoreWriterFailure(): void {}
 
 /**
- * Supervises harness PTYs: policy first, then the ledger row, then the spawn; output flows through the stream
- * redactor into the event writer; exit is recorded with the status change in one transaction.
+ * Supervises harness PTYs: policy first, then the ledger row, then the spawn; output and input flow through their
+ * stream redactors into the event writer; exit is recorded with the status change in one transaction.
  */
 export class SessionRuntime {
   readonly live = new LiveSessionRegistry();
@@ -61,10 +59,7 @@ export class SessionRuntime {
 
   constructor(private readonly options: SessionRuntimeOptions) {
     this.killGraceMs = options.killGraceMs ?? 3000;
-    this.releaseDelays = {
-      idleMs: options.outputIdleFlushMs ?? 40,
-      secretIdleMs: options.secretIdleFlushMs ?? 1000,
-    };
+    this.releaseDelays = options.releaseDelays ?? { idleMs: 40, secretIdleMs: 1000 };
   }
 
   async launch(request: LaunchSessionRequest): Promise<SessionRecord> {

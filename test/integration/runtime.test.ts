@@ -350,11 +350,15 @@ describe("redaction", () => {
 
   const inputText = (events: EventRecord[]) => outputText(events, "input");
 
-  /** Sends `text` the way `coven attach` sends typing: a request per keystroke, each waiting for its 202. */
-  async function typeKeys(sessionId: string, text: string): Promise<void> {
+  /**
+   * Sends `text` the way `coven attach` sends typing: a request per keystroke, each waiting for its 202, with
+   * `pauseMs` between keystrokes (a person types a key every 100-300 ms).
+   */
+  async function typeKeys(sessionId: string, text: string, pauseMs = 0): Promise<void> {
     for (const key of text) {
       const sent = await api.post(`/api/v1/sessions/${sessionId}/input`, { data: key });
       expect(sent.status).toBe(202);
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 
@@ -372,6 +376,24 @@ describe("redaction", () => {
     expect(JSON.stringify(events)).not.toContain("ODNN7EXAMPLE");
     expect(outputText(events)).toContain("echo:MY KEY [REDACTED:aws_access_key_id] OK");
     expect(outputText(events)).not.toMatch(/IOSFODNN|ODNN7EX/);
+  });
+
+  it("never stores the body of a key typed at a person's pace, slower than ordinary output's quiet period", async () => {
+    const launched = await launch({ harness: "fake-echo" });
+    const id = launched.body.id;
+    await waitForOutput(id, "hello from fake-echo");
+    // 100 ms between keys: each keystroke is released on its own until `AKIA` completes a trigger.
+    await typeKeys(id, "AKIAIOSFODNN7EXAMPLE\r", 100);
+    await waitForOutput(id, "echo:");
+    await api.post(`/api/v1/sessions/${id}/kill`);
+    await waitForStatus(id, "killed");
+    const events = await allEvents(id);
+    expect(inputText(events)).toBe("AKI[REDACTED:aws_access_key_id]\r");
+    // The terminal's echo of the keys, and the harness's echo of the line.
+    expect(outputText(events)).toContain(
+      "AKI[REDACTED:aws_access_key_id]\r\necho:[REDACTED:aws_access_key_id]",
+    );
+    expect(JSON.stringify(events)).not.toMatch(/IOSF|ODNN|EXAMPLE/);
   });
 
   it("records an unfinished last word of input after a pause, and before a kill", async () => {
