@@ -17,6 +17,13 @@ export interface SecretPattern {
    */
   readonly unfinished?: RegExp;
   /**
+   * For token shapes: matches, at the very end of a text, the token's fixed beginning and what may follow it,
+   * so a token that more characters could still complete (`AKIAIOSF`, typed a key at a time). The stream
+   * redactor waits longer before letting such a tail out. A word that merely contains a trigger (`task_list`,
+   * `Asia`, `tokenizer`) matches neither this nor `unfinished`, so it is let out as quickly as any other word.
+   */
+  readonly partial?: RegExp;
+  /**
    * A regex source (matched case-insensitively) that every match of this shape, and every unfinished tail,
    * contains. Text with none of the triggers cannot hold a built-in secret, so the redactor skips the full scan:
    * most terminal output has none, and this keeps redaction far cheaper than the PTY it reads.
@@ -128,18 +135,22 @@ function assignment(name: string, keys: string): SecretPattern {
 
 /**
  * A pattern that starts like a token (see `tokenStart`). `lead` is how every match begins, for the cheap check;
- * `body` is the whole token.
+ * `body` is the whole token; `continues` the characters that may follow `lead` in it, or `partialBody` what may
+ * begin it once its trigger is there (for `partial`).
  */
 function token(
   name: string,
   lead: string,
   body: string,
-  opts: { notAfter?: string; flags?: string; trigger?: string } = {},
+  opts: { notAfter?: string; trigger?: string; continues?: string; partialBody?: string } = {},
 ): SecretPattern {
+  const start = tokenStart(lead, opts.notAfter);
+  const partialBody = opts.partialBody ?? (opts.continues ? `(?:${lead})${opts.continues}*` : undefined);
   return {
     name,
     trigger: opts.trigger ?? lead,
-    regex: new RegExp(tokenStart(lead, opts.notAfter) + body, `gd${opts.flags ?? ""}`),
+    regex: new RegExp(start + body, "gd"),
+    ...(partialBody ? { partial: new RegExp(`${start}${partialBody}$`) } : {}),
   };
 }
 
@@ -157,32 +168,37 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
     regex: new RegExp(`(?=-----BEGIN )${NOT_IN_ESCAPE}${PRIVATE_KEY_BLOCK_SOURCE}`, "gd"),
     unfinished: UNFINISHED_PRIVATE_KEY,
   },
-  token("anthropic_api_key", "sk-ant-", "sk-ant-[A-Za-z0-9_-]{20,}"),
+  token("anthropic_api_key", "sk-ant-", "sk-ant-[A-Za-z0-9_-]{20,}", { continues: "[A-Za-z0-9_-]" }),
   // Covers legacy `sk-<48>` keys and project/service-account keys (`sk-proj-...`, `sk-svcacct-...`).
-  token("openai_api_key", "sk-", "sk-[A-Za-z0-9_-]{20,}"),
+  token("openai_api_key", "sk-", "sk-[A-Za-z0-9_-]{20,}", { continues: "[A-Za-z0-9_-]" }),
   token(
     "github_token",
     "gh[pousr]_|github_pat_",
     "(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
+    { continues: "[A-Za-z0-9_]" },
   ),
-  token("gitlab_token", "glpat-", "glpat-[A-Za-z0-9_.-]{20,}"),
-  token("slack_token", "xox|xapp-", "(?:xox[baprs]|xapp)-[A-Za-z0-9-]{10,}"),
+  token("gitlab_token", "glpat-", "glpat-[A-Za-z0-9_.-]{20,}", { continues: "[A-Za-z0-9_.-]" }),
+  token("slack_token", "xox|xapp-", "(?:xox[baprs]|xapp)-[A-Za-z0-9-]{10,}", { continues: "[A-Za-z0-9-]" }),
   // An incoming webhook's URL is its credential.
   token(
     "slack_webhook",
     "https://hooks\\.slack\\.com/",
     "https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{20,}",
+    { continues: "[A-Za-z0-9_/-]" },
   ),
-  token("npm_token", "npm_", "npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
-  token("huggingface_token", "hf_", "hf_[A-Za-z0-9]{30,}"),
-  token("stripe_key", "[sr]k_", "[sr]k_(?:live|test)_[A-Za-z0-9]{16,}"),
-  token("google_api_key", "AIza", "AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"),
-  token("aws_access_key_id", "A[KS]IA", "(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+  token("npm_token", "npm_", "npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])", { continues: "[A-Za-z0-9]" }),
+  token("huggingface_token", "hf_", "hf_[A-Za-z0-9]{30,}", { continues: "[A-Za-z0-9]" }),
+  token("stripe_key", "[sr]k_", "[sr]k_(?:live|test)_[A-Za-z0-9]{16,}", { continues: "[A-Za-z0-9_]" }),
+  token("google_api_key", "AIza", "AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])", { continues: "[A-Za-z0-9_-]" }),
+  token("aws_access_key_id", "A[KS]IA", "(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])", {
+    continues: "[A-Z0-9]",
+  }),
   assignment("aws_secret_access_key", "aws_?secret_?access_?key"),
   // header.payload.signature, both JSON parts base64url of `{"`. Not after `_`/`-` either, so a long run of
   // token characters is tried once, not at every `eyJ` inside it.
   token("jwt", "eyJ", String.raw`eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`, {
     notAfter: "_-",
+    continues: "[A-Za-z0-9_.-]",
   }),
   {
     // The token must look random: a digit, an uppercase letter after the first, or 24+ characters. So prose
@@ -204,7 +220,12 @@ export const BUILTIN_PATTERNS: readonly SecretPattern[] = [
     "url_password",
     "[A-Za-z]",
     String.raw`[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/\x00-\x1f\x7f-\x9f]*:(?<secret>[^\s@/\x00-\x1f\x7f-\x9f]+)@`,
-    { notAfter: "+.-", trigger: "://" },
+    {
+      notAfter: "+.-",
+      trigger: "://",
+      // Until an `@` or a `/`, what follows `://` may still turn out to be `user:password@`.
+      partialBody: String.raw`[A-Za-z][A-Za-z0-9+.-]*://[^\s@/\x00-\x1f\x7f-\x9f]*`,
+    },
   ),
   assignment("secret_assignment", SECRET_KEYS),
 ];

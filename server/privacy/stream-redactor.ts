@@ -25,6 +25,12 @@ const UNFINISHED_TAILS: readonly RegExp[] = BUILTIN_PATTERNS.flatMap((p) =>
   p.unfinished === undefined ? [] : [p.unfinished],
 );
 
+/** Tails that more text could still make into a built-in secret: a token begun, or an unfinished tail. */
+const CONTINUABLE_TAILS: readonly RegExp[] = BUILTIN_PATTERNS.flatMap((p) => {
+  const tail = p.unfinished ?? p.partial;
+  return tail === undefined ? [] : [tail];
+});
+
 /**
  * Redacts a PTY stream written in arbitrary chunks, so that a secret split across writes (`AKIAIOSF` then
  * `ODNN7EXAMPLE`) is never emitted in pieces.
@@ -66,16 +72,20 @@ export class StreamRedactor {
   }
 
   /**
-   * True while what is held could be part of a built-in secret (the word or unfinished assignment it ends
-   * contains a pattern's trigger: `ghp_`, `AKIA`, `eyJ`, a key name...), as opposed to an ordinary last word. A
-   * terminal echoing a token as it is typed, or a model streaming one, pauses longer than ordinary output does:
-   * the owner waits longer before flushing such a tail, since a flush lets the part seen so far out unredacted.
-   * The trigger is looked for in the whole unfinished unit, flushed context included: typed at a person's pace,
-   * each keystroke is flushed on its own, and `AKIA` is only ever whole across them.
+   * True while what is held could still become part of a built-in secret: the unfinished word or assignment it
+   * ends is a token begun (`ghp_x`, `AKIAIOSF`, `https://user:`) or a key waiting for its value (`password = hu`),
+   * as opposed to an ordinary last word, even one containing a trigger (`task_list`, `Asia`). A terminal echoing
+   * a token as it is typed, or a model streaming one, pauses longer than ordinary output does: the owner waits
+   * longer before flushing such a tail, since a flush lets the part seen so far out unredacted. The unit is read
+   * whole, flushed context included: typed at a person's pace, each keystroke is flushed on its own, and `AKIA`
+   * is only ever whole across them.
    */
   get holdingPossibleSecret(): boolean {
     // After a push, `#text` starts where the unfinished unit does (see `#forget`), context included.
-    return this.holding && this.#redactor.mayContainBuiltinSecret(this.#text);
+    const text = this.#text;
+    if (!this.holding || !this.#redactor.mayContainBuiltinSecret(text)) return false;
+    const plain = screenTail(text)?.text;
+    return CONTINUABLE_TAILS.some((tail) => tail.test(text) || (plain !== undefined && tail.test(plain)));
   }
 
   /** Feeds a chunk; returns the redacted text that is safe to emit now (possibly empty). */

@@ -3,7 +3,7 @@ import type { StreamRedactor } from "../privacy/stream-redactor.js";
 export interface ReleaseDelays {
   /** Held text (an unfinished last word) is released after this much quiet. */
   idleMs: number;
-  /** Held text that could be the start of a secret (`ghp_...`, `AKIA...`) waits this long instead. */
+  /** Held text that could be part of a secret (`ghp_...`, `AKIA...`, `password = ...`) waits this long instead. */
   secretIdleMs: number;
 }
 
@@ -11,7 +11,7 @@ export interface ReleaseDelays {
  * One direction of a live session's terminal (its output, or the input sent to it), redacted as a stream: a
  * secret split over several writes or requests is still caught, because the unfinished last word is held back
  * until what follows completes it. What is held is released after a short quiet period, or a longer one when it
- * could be the start of a secret (a token being typed, or streamed by a model): a release lets what was seen of
+ * could still become a secret (a token being typed, or streamed by a model): a release lets what was seen of
  * it out unredacted, so it waits for the pause a person or a model takes.
  */
 export class HeldStream {

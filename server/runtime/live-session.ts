@@ -14,6 +14,11 @@ export interface LiveSession {
   input: HeldStream;
   /** Set by kill: the exit that follows is recorded as `killed`, whatever the exit code says. */
   killRequested: boolean;
+  /**
+   * Set when the harness has exited, before its `exit` event commits and the session leaves the registry: input
+   * and kill are refused from then on, so nothing is recorded after the exit.
+   */
+  exited: boolean;
   killEscalation: NodeJS.Timeout | undefined;
 }
 

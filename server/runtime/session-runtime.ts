@@ -42,6 +42,7 @@ function defaultTitle(prompt: string, redactor: Redactor): string {
 /**
  * What an input released when nothing waits for it (after quiet, before the exit) is appended without a caller to
  * tell: a writer that fails reports that itself (health's `eventWriter.state`), and the input reached the PTY.
+ * Once the writer is closed (a stop that a harness outlived), nothing more can be recorded.
  */
 function ignoreWriterFailure(): void {}
 
@@ -210,7 +211,7 @@ export class SessionRuntime {
 
   private requireLive(sessionId: string, forKill: boolean): LiveSession {
     const live = this.live.get(sessionId);
-    if (live) return live;
+    if (live && !live.exited) return live;
     const session = this.options.ledger.sessions.get(sessionId);
     if (forKill && session.external) {
       throw new CovenError("external_session_not_killable", undefined, { sessionId });
@@ -231,6 +232,7 @@ export class SessionRuntime {
       output: heldStream(emit),
       input: heldStream((text) => void this.recordInput(sessionId, text).catch(ignoreWriterFailure)),
       killRequested: false,
+      exited: false,
       killEscalation: undefined,
     };
     this.live.add(live);
@@ -238,6 +240,7 @@ export class SessionRuntime {
     child.onData(onOutput);
     readTailBeforeClose(child, onOutput);
     child.onExit(({ exitCode: reportedCode, signal }) => {
+      live.exited = true;
       clearTimeout(live.killEscalation);
       emit(live.output.release());
       void this.recordInput(sessionId, live.input.release()).catch(ignoreWriterFailure);

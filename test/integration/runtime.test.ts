@@ -396,6 +396,30 @@ describe("redaction", () => {
     expect(JSON.stringify(events)).not.toMatch(/IOSF|ODNN|EXAMPLE/);
   });
 
+  it("records no input after the exit: input racing the harness's own exit is refused once it has exited", async () => {
+    const sessions = await Promise.all(
+      [1, 2, 3].map(() => launch({ harness: "fake-echo", prompt: "quick" })),
+    );
+    await Promise.all(
+      sessions.flatMap(({ body: { id } }) =>
+        [1, 2, 3].map(async () => {
+          for (;;) {
+            const sent = await api.post<any>(`/api/v1/sessions/${id}/input`, { data: "x" });
+            if (sent.status !== 202) {
+              expect(sent.body.error.code).toBe("session_not_live");
+              return;
+            }
+          }
+        }),
+      ),
+    );
+    for (const { body } of sessions) {
+      await waitForStatus(body.id, "completed");
+      const kinds = (await allEvents(body.id)).map((event) => event.kind);
+      expect(kinds.at(-1)).toBe("exit");
+    }
+  });
+
   it("records an unfinished last word of input after a pause, and before a kill", async () => {
     const launched = await launch({ harness: "fake-echo" });
     const id = launched.body.id;

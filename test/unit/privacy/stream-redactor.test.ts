@@ -212,6 +212,34 @@ describe("StreamRedactor: latency", () => {
     s.push("export DB_PASSWORD=hun");
     expect(s.holdingPossibleSecret).toBe(true);
   });
+
+  it("reads a word let out a keystroke at a time whole: a token begun waits, a word with a trigger inside does not", () => {
+    const typed = (word: string) => {
+      const s = new StreamRedactor(redactor);
+      s.push("$ ");
+      for (const key of word.slice(0, -1)) {
+        s.push(key);
+        s.flush(); // quiet after each key, as when a person types
+      }
+      s.push(word.at(-1) as string);
+      return s.holdingPossibleSecret;
+    };
+    for (const begun of ["AKIAIOSF", "ghp_Xq7v", "sk-proj-ab", "xoxb-12", "eyJhbGci", "DB_PASSWORD=hu"]) {
+      expect(typed(begun), begun).toBe(true);
+    }
+    expect(typed("Bearer"), "Bearer").toBe(true);
+    expect(typed("https://user:pa"), "a URL's credentials").toBe(true);
+    for (const ordinary of [
+      "task_list",
+      "work_dir",
+      "Asia",
+      "tokenizer",
+      "ask-me",
+      "https://github.com/acme",
+    ]) {
+      expect(typed(ordinary), ordinary).toBe(false);
+    }
+  });
 });
 
 describe("StreamRedactor: flush and the hold limit", () => {

@@ -46,6 +46,16 @@ describe("HeldStream", () => {
     expect(released).toEqual(["A", "K", "I"]);
   });
 
+  it("lets ordinary words that contain a trigger out after the short wait, typed at a person's pace", () => {
+    const { stream, released } = heldStream();
+    const line = "cd ~/work_dir/task_list; echo Asia tokenizer";
+    for (const key of line) {
+      released.push(stream.push(key));
+      vi.advanceTimersByTime(40);
+    }
+    expect(released.join("")).toBe(line);
+  });
+
   it("releases what it holds on demand, without a later idle release", () => {
     const { stream, released } = heldStream();
     stream.push("xyz");
