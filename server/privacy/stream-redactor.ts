@@ -88,6 +88,14 @@ export class StreamRedactor {
     return CONTINUABLE_TAILS.some((tail) => tail.test(text) || (plain !== undefined && tail.test(plain)));
   }
 
+  /**
+   * The unfinished word or assignment being held, raw, with the part of it already let out: what a person is
+   * typing while `holdingPossibleSecret` says it may become a secret.
+   */
+  get heldUnit(): string {
+    return this.holding ? this.#text : "";
+  }
+
   /** Feeds a chunk; returns the redacted text that is safe to emit now (possibly empty). */
   push(chunk: string): string {
     let text = this.#text + chunk;

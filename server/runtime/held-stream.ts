@@ -41,6 +41,11 @@ export class HeldStream {
     return ready;
   }
 
+  /** The unfinished word held, raw, while it could still become a secret (a secret being typed); else undefined. */
+  get possibleSecret(): string | undefined {
+    return this.redactor.holdingPossibleSecret ? this.redactor.heldUnit : undefined;
+  }
+
   /**
    * Everything held, redacted as it stands, now: for an event that must be ordered after it (a kill, the exit).
    * What is released stays context, so a secret that goes on afterwards still has its remainder replaced.

@@ -1,4 +1,5 @@
 import type { IPty } from "node-pty";
+import type { EchoGuard } from "./echo-guard.js";
 import type { HeldStream } from "./held-stream.js";
 
 /** A harness PTY this daemon owns, with the state its lifecycle needs. */
@@ -12,6 +13,8 @@ export interface LiveSession {
    * keystroke per request, and a secret typed that way must not be stored a character per event.
    */
   input: HeldStream;
+  /** Holds output while a secret is being typed, so a harness repainting its input line does not show it. */
+  echo: EchoGuard;
   /** Set by kill: the exit that follows is recorded as `killed`, whatever the exit code says. */
   killRequested: boolean;
   /**

@@ -15,6 +15,7 @@ import { canonicalProjectRoot, resolveCwdInsideRoot } from "../policy/paths.js";
 import type { Redactor } from "../privacy/redactor.js";
 import { StreamRedactor } from "../privacy/stream-redactor.js";
 import { buildHarnessArgv, requireHarnessAdapter, resolveExecutable } from "./adapters/index.js";
+import { EchoGuard } from "./echo-guard.js";
 import { HeldStream, type ReleaseDelays } from "./held-stream.js";
 import { type LiveSession, LiveSessionRegistry } from "./live-session.js";
 import { readTailBeforeClose } from "./pty-exit-tail.js";
@@ -159,7 +160,9 @@ export class SessionRuntime {
     }
     // Recorded as far as its words are complete: an unfinished last word waits for the next request, for quiet,
     // or for the kill or exit (see HeldStream), so a secret typed a keystroke per request is redacted whole.
-    return this.recordInput(sessionId, live.input.push(data));
+    const recorded = this.recordInput(sessionId, live.input.push(data));
+    live.echo.afterInput(data, live.input.possibleSecret);
+    return recorded;
   }
 
   /** Appends an `input` event for what the session's input stream released (nothing when it released nothing). */
@@ -171,6 +174,7 @@ export class SessionRuntime {
     const live = this.requireLive(sessionId, true);
     if (!live.killRequested) {
       live.killRequested = true;
+      live.echo.end();
       // Input still held is recorded first: the log keeps what was sent before the kill ahead of it.
       await Promise.all([
         this.recordInput(sessionId, live.input.release()),
@@ -230,18 +234,26 @@ export class SessionRuntime {
       id: sessionId,
       pty: child,
       output: heldStream(emit),
-      input: heldStream((text) => void this.recordInput(sessionId, text).catch(ignoreWriterFailure)),
+      input: heldStream((text) => {
+        void this.recordInput(sessionId, text).catch(ignoreWriterFailure);
+        live.echo.end(); // the typing paused: what was held of a secret is out anyway
+      }),
+      echo: new EchoGuard(this.options.redactor, (text) => emit(live.output.push(text))),
       killRequested: false,
       exited: false,
       killEscalation: undefined,
     };
     this.live.add(live);
-    const onOutput = (data: string) => emit(live.output.push(data));
+    const onOutput = (data: string) => {
+      const now = live.echo.output(data);
+      if (now !== undefined) emit(live.output.push(now));
+    };
     child.onData(onOutput);
     readTailBeforeClose(child, onOutput);
     child.onExit(({ exitCode: reportedCode, signal }) => {
       live.exited = true;
       clearTimeout(live.killEscalation);
+      live.echo.end();
       emit(live.output.release());
       void this.recordInput(sessionId, live.input.release()).catch(ignoreWriterFailure);
       // A process ended by a signal has no exit status: node-pty reports 0 for it, which must not read as success.

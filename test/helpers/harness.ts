@@ -63,6 +63,25 @@ setTimeout(() => {
   process.stdout.write("NN7EXAMPLE\\nexport DB_\\x1b[31mPASSWORD\\x1b[0m=hunter2-colour done\\n", () => process.exit(0));
 }, 15);
 `,
+  // Repaints its whole input line on every keystroke, as full-screen UIs do (with a reverse-video cursor after it),
+  // instead of leaving the echo to the terminal; Enter reports the line's length.
+  "fake-repaint": `
+process.stdin.setRawMode(true);
+process.stdin.setEncoding("utf8");
+process.stdout.write("repaint ready\\r\\n");
+let line = "";
+process.stdin.on("data", (chunk) => {
+  for (const key of chunk) {
+    if (key === "\\r") {
+      process.stdout.write("\\r\\ngot " + line.length + " characters\\r\\n");
+      line = "";
+      continue;
+    }
+    line += key;
+    process.stdout.write("\\r\\x1b[2K> " + line + "\\x1b[7m \\x1b[27m");
+  }
+});
+`,
   // On the input line "go", prints far more than the writer's queue holds, as fast as the PTY drains; exits 0.
   "fake-flood": `
 const total = Number(process.argv.at(-1)) || 8 * 1024 * 1024;

@@ -396,6 +396,25 @@ describe("redaction", () => {
     expect(JSON.stringify(events)).not.toMatch(/IOSF|ODNN|EXAMPLE/);
   });
 
+  it.each([0, 100])(
+    "never stores a key typed into a harness that repaints its input line on every keystroke (%i ms per key)",
+    async (pauseMs) => {
+      const launched = await launch({ harness: "fake-repaint" });
+      const id = launched.body.id;
+      await waitForOutput(id, "repaint ready");
+      await typeKeys(id, "AKIAIOSFODNN7EXAMPLE\r", pauseMs);
+      await waitForOutput(id, "got 20 characters");
+      await api.post(`/api/v1/sessions/${id}/kill`);
+      await waitForStatus(id, "killed");
+      const events = await allEvents(id);
+      const output = outputText(events);
+      // Every repaint from the trigger on shows the marker instead of the key's beginning.
+      expect(output).toContain("> [REDACTED:aws_access_key_id]\x1b[7m");
+      expect(output).toContain("got 20 characters");
+      expect(JSON.stringify(events)).not.toMatch(/AKIA|IOSF|ODNN|EXAMP/);
+    },
+  );
+
   it("records no input after the exit: input racing the harness's own exit is refused once it has exited", async () => {
     const sessions = await Promise.all(
       [1, 2, 3].map(() => launch({ harness: "fake-echo", prompt: "quick" })),
