@@ -51,7 +51,7 @@ export const NOT_IN_ESCAPE = String.raw`(?<!\x1b|\x1b[ -/]+|\x1b\[[0-?]*[ -/]*)`
  * not inside an escape sequence. `lead` is the token's fixed beginning, checked first: lookbehinds at every
  * position of a long run of digits or spaces would make a scan quadratic.
  */
-function tokenStart(lead: string, alsoNotAfter = ""): string {
+export function tokenStart(lead: string, alsoNotAfter = ""): string {
   return (
     String.raw`(?=${lead})(?:(?<![A-Za-z0-9${alsoNotAfter}])|(?<=\x1b(?:\[[0-?]*[ -/]*[@-~]|[0-Z\x5c-~])))` +
     NOT_IN_ESCAPE

@@ -16,6 +16,12 @@ export interface RedactionSpan {
   readonly secretEnd: number;
 }
 
+/** An extra pattern with a name of its own for its marker (operator patterns are named `custom`). */
+export interface NamedPattern {
+  readonly name: string;
+  readonly regex: RegExp;
+}
+
 interface ActivePattern {
   readonly name: string;
   /** A private copy: `lastIndex` is per-instance state. */
@@ -41,12 +47,15 @@ export class Redactor {
   readonly #patterns: readonly ActivePattern[];
   /** Operator patterns alone: they have no known trigger, so they are always scanned. */
   readonly #customPatterns: readonly ActivePattern[];
+  readonly #customNames: ReadonlySet<string>;
 
-  constructor(extraPatterns: RegExp[] = []) {
-    this.#customPatterns = extraPatterns.map((regex) => ({
-      name: CUSTOM_PATTERN_NAME,
-      regex: scanningCopy(regex),
-    }));
+  constructor(extraPatterns: readonly (RegExp | NamedPattern)[] = []) {
+    this.#customPatterns = extraPatterns.map((pattern) =>
+      pattern instanceof RegExp
+        ? { name: CUSTOM_PATTERN_NAME, regex: scanningCopy(pattern) }
+        : { name: pattern.name, regex: scanningCopy(pattern.regex) },
+    );
+    this.#customNames = new Set(this.#customPatterns.map((pattern) => pattern.name));
     this.#patterns = [
       ...BUILTIN_PATTERNS.map((p) => ({ name: p.name, regex: scanningCopy(p.regex) })),
       ...this.#customPatterns,
@@ -103,7 +112,7 @@ export class Redactor {
       // Longer as written: a sequence was taken out inside it.
       const interrupted = span.end - span.start > found.end - found.start;
       const written = text.slice(span.start, span.end);
-      return interrupted && (span.name === CUSTOM_PATTERN_NAME || this.mayContainBuiltinSecret(written))
+      return interrupted && (this.#customNames.has(span.name) || this.mayContainBuiltinSecret(written))
         ? [span]
         : [];
     });

@@ -1,4 +1,5 @@
-import { NOT_IN_ESCAPE, redactionMarker } from "./patterns.js";
+import { tokenStart } from "./patterns.js";
+import { type NamedPattern, Redactor } from "./redactor.js";
 
 /** A secret found in what was typed into a session: its pattern's name and its raw value. */
 export interface TypedSecret {
@@ -7,35 +8,34 @@ export interface TypedSecret {
 }
 
 /**
- * The shortest beginning of a typed secret that is masked where output echoes it. Shorter runs are too common to
- * mask, and what a pattern starts from (`AKI`, `ghp`) is let out while typed anyway.
+ * The shortest beginning of a typed secret that is masked where output echoes it: longer than most triggers
+ * (`sk-`, `ghp`), which are let out while typed anyway, so that unrelated words are not masked for sharing them.
  */
-const MIN_ECHOED_PREFIX = 3;
+const MIN_ECHOED_PREFIX = 4;
 
 const REGEXP_SYNTAX = /[.*+?^${}()|[\]\\/-]/g;
 
 /**
- * Replaces in `text` every echo of a typed secret's beginning: a harness that repaints its whole input line on
- * each keystroke prints `AKIAIO`, then `AKIAIOS`, and so on, each a complete word that no pattern matches. Each
- * run of at least MIN_ECHOED_PREFIX characters that a secret starts with (the longest such run, outside escape
- * sequences) becomes that secret's marker.
+ * Matches, where a token may start (see `tokenStart`), any beginning of `value` at least MIN_ECHOED_PREFIX
+ * characters long, the longest there is. Undefined for a value shorter than that.
+ */
+function echoPattern({ name, value }: TypedSecret): NamedPattern | undefined {
+  const chars = Array.from(value, (char) => char.replace(REGEXP_SYNTAX, "\\$&"));
+  if (chars.length < MIN_ECHOED_PREFIX) return undefined;
+  const head = chars.slice(0, MIN_ECHOED_PREFIX).join("");
+  let rest = "";
+  for (let i = chars.length - 1; i >= MIN_ECHOED_PREFIX; i--) rest = `(?:${chars[i]}${rest})?`;
+  return { name, regex: new RegExp(tokenStart(head) + head + rest) };
+}
+
+/**
+ * Replaces in `text` every echo of a typed secret's beginning with that secret's marker. A harness that
+ * repaints its whole input line on each keystroke prints `AKIAIO`, then `AKIAIOS`, and so on, each a complete
+ * word that no pattern matches; one that redraws only the changed cells puts cursor moves between the
+ * characters. The text is read by the redactor, as written and as it shows on screen (so escape sequences
+ * between the characters hide nothing, and are kept after the marker), with all the built-in patterns too.
  */
 export function maskTypedEchoes(text: string, secrets: readonly TypedSecret[]): string {
-  let out = text;
-  for (const { name, value } of secrets) {
-    if (value.length < MIN_ECHOED_PREFIX) continue;
-    const head = value.slice(0, MIN_ECHOED_PREFIX);
-    const finder = new RegExp(NOT_IN_ESCAPE + head.replace(REGEXP_SYNTAX, "\\$&"), "g");
-    let masked = "";
-    let copied = 0;
-    for (let match = finder.exec(out); match !== null; match = finder.exec(out)) {
-      let end = match.index + head.length;
-      while (end - match.index < value.length && out[end] === value[end - match.index]) end++;
-      masked += out.slice(copied, match.index) + redactionMarker(name);
-      copied = end;
-      finder.lastIndex = end;
-    }
-    out = masked + out.slice(copied);
-  }
-  return out;
+  const patterns = secrets.flatMap((secret) => echoPattern(secret) ?? []);
+  return patterns.length === 0 ? text : new Redactor(patterns).redact(text);
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import type { IPty } from "node-pty";
+import { dropQueuedWrites } from "./pty-descriptor.js";
 
 /** A bound on the synchronous read, for a terminal that a background process of the harness keeps writing to. */
 const MAX_TAIL_BYTES = 4 * 1024 * 1024;
@@ -37,6 +38,7 @@ export function readTailBeforeClose(child: IPty, onTail: (text: string) => void)
       // Only a broken writer could throw here, and the exit that follows reports it; the socket must close
       // regardless (node-pty's exit event waits for that), and a throw here would escape into a timer.
     }
+    dropQueuedWrites(child);
     destroy(error);
     return socket;
   };

@@ -18,6 +18,7 @@ import { buildHarnessArgv, requireHarnessAdapter, resolveExecutable } from "./ad
 import { EchoGuard } from "./echo-guard.js";
 import { HeldStream, type ReleaseDelays } from "./held-stream.js";
 import { type LiveSession, LiveSessionRegistry } from "./live-session.js";
+import { terminalOpen } from "./pty-descriptor.js";
 import { readTailBeforeClose } from "./pty-exit-tail.js";
 
 export interface SessionRuntimeOptions {
@@ -215,7 +216,8 @@ export class SessionRuntime {
 
   private requireLive(sessionId: string, forKill: boolean): LiveSession {
     const live = this.live.get(sessionId);
-    if (live && !live.exited) return live;
+    // Input and resizes need the terminal's descriptor too: see terminalOpen. A kill signals the process group.
+    if (live && !live.exited && (forKill || terminalOpen(live.pty))) return live;
     const session = this.options.ledger.sessions.get(sessionId);
     if (forKill && session.external) {
       throw new CovenError("external_session_not_killable", undefined, { sessionId });
@@ -236,7 +238,7 @@ export class SessionRuntime {
       output: heldStream(emit),
       input: heldStream((text) => {
         void this.recordInput(sessionId, text).catch(ignoreWriterFailure);
-        live.echo.end(); // the typing paused: what was held of a secret is out anyway
+        live.echo.inputReleased(); // a secret begun was let out as typed: its echoes are no longer held
       }),
       echo: new EchoGuard(this.options.redactor, (text) => emit(live.output.push(text))),
       killRequested: false,

@@ -401,21 +401,29 @@ describe("redaction", () => {
     async (pauseMs) => {
       const launched = await launch({ harness: "fake-repaint" });
       const id = launched.body.id;
-      await waitForOutput(id, "repaint ready");
+      await waitForOutput(id, "ready");
       await typeKeys(id, "AKIAIOSFODNN7EXAMPLE\r", pauseMs);
       await waitForOutput(id, "got 20 characters");
       await api.post(`/api/v1/sessions/${id}/kill`);
       await waitForStatus(id, "killed");
       const events = await allEvents(id);
       const output = outputText(events);
-      // Every repaint from the trigger on shows the marker instead of the key's beginning.
-      expect(output).toContain("> [REDACTED:aws_access_key_id]\x1b[7m");
+      // From the trigger on, the marker shows instead of the key's beginning, also read without escape sequences.
+      expect(output).toContain("[REDACTED:aws_access_key_id]");
       expect(output).toContain("got 20 characters");
-      expect(JSON.stringify(events)).not.toMatch(/AKIA|IOSF|ODNN|EXAMP/);
+      const onScreen = JSON.stringify(events).replace(/\\u001b\[[0-?]*[ -/]*[@-~]/g, "");
+      expect(onScreen).not.toMatch(/AKIA|IOSF|ODNN|EXAMP/);
     },
   );
 
   it("records no input after the exit: input racing the harness's own exit is refused once it has exited", async () => {
+    // Also: input racing the exit never reaches another connection. node-pty writes by descriptor number, and
+    // a write after the terminal closed went to whatever reused the number (these clients' own connections: the
+    // reply then broke their HTTP parsing). A round caught that about half the time; three rounds run.
+    for (let round = 0; round < 3; round += 1) await inputRacingExit();
+  });
+
+  async function inputRacingExit() {
     const sessions = await Promise.all(
       [1, 2, 3].map(() => launch({ harness: "fake-echo", prompt: "quick" })),
     );
@@ -437,7 +445,7 @@ describe("redaction", () => {
       const kinds = (await allEvents(body.id)).map((event) => event.kind);
       expect(kinds.at(-1)).toBe("exit");
     }
-  });
+  }
 
   it("records an unfinished last word of input after a pause, and before a kill", async () => {
     const launched = await launch({ harness: "fake-echo" });
