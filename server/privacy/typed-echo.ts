@@ -13,6 +13,14 @@ export interface TypedSecret {
  */
 const MIN_ECHOED_PREFIX = 4;
 
+/**
+ * The longest beginning of a typed secret matched character by character. Each character nests one group in the
+ * pattern, and V8's regex compiler aborts the process (out of memory, not an exception) somewhere between 2,048
+ * and 4,096 of them: a pasted private key, or a long unfinished word, would take the daemon down. Keys are far
+ * shorter; an echo that runs this far into a secret is masked to the end of its non-space run.
+ */
+const MAX_ECHOED_CHARS = 256;
+
 const REGEXP_SYNTAX = /[.*+?^${}()|[\]\\/-]/g;
 
 /**
@@ -23,8 +31,9 @@ function echoPattern({ name, value }: TypedSecret): NamedPattern | undefined {
   const chars = Array.from(value, (char) => char.replace(REGEXP_SYNTAX, "\\$&"));
   if (chars.length < MIN_ECHOED_PREFIX) return undefined;
   const head = chars.slice(0, MIN_ECHOED_PREFIX).join("");
-  let rest = "";
-  for (let i = chars.length - 1; i >= MIN_ECHOED_PREFIX; i--) rest = `(?:${chars[i]}${rest})?`;
+  const last = Math.min(chars.length, MAX_ECHOED_CHARS) - 1;
+  let rest = chars.length > MAX_ECHOED_CHARS ? String.raw`\S*` : "";
+  for (let i = last; i >= MIN_ECHOED_PREFIX; i--) rest = `(?:${chars[i]}${rest})?`;
   return { name, regex: new RegExp(tokenStart(head) + head + rest) };
 }
 

@@ -42,6 +42,16 @@ describe("maskTypedEchoes", () => {
     expect(maskTypedEchoes("axb*c(", [secret])).toBe("axb*c(");
   });
 
+  it("masks the echo of a very long typed value without building a pattern too deep to compile", () => {
+    // 4,096 nested characters made V8's regex compiler abort the process.
+    const value = `k${"Qx7".repeat(2000)}`;
+    const echo = `> ${value.slice(0, 5000)} ok`;
+    expect(maskTypedEchoes(echo, [{ name: "typed_secret", value }])).toBe("> [REDACTED:typed_secret] ok");
+    expect(maskTypedEchoes(`> ${value.slice(0, 100)} ok`, [{ name: "typed_secret", value }])).toBe(
+      "> [REDACTED:typed_secret] ok",
+    );
+  });
+
   it("stays linear on text that repeats a value's beginning", () => {
     const started = performance.now();
     maskTypedEchoes("12".repeat(64 * 1024), [{ name: "secret_assignment", value: "1299xyz" }]);
