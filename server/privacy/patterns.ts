@@ -43,7 +43,7 @@ export interface SecretPattern {
  * and intermediates. A sequence is one unit, so no secret begins in it (`ESC [ 5 t` + `oken=` is no `token=`);
  * the stream redactor relies on this when it splits text after a sequence.
  */
-export const NOT_IN_ESCAPE = String.raw`(?<!\x1b|\x1b[ -/]+|\x1b\[[0-?]*[ -/]*)`;
+const NOT_IN_ESCAPE = String.raw`(?<!\x1b|\x1b[ -/]+|\x1b\[[0-?]*[ -/]*)`;
 
 /**
  * Where a token may start: not glued to a preceding letter or digit (so `task-...` is no `sk-` key), except right

@@ -69,14 +69,7 @@ export class Redactor {
 
   redact(text: string): string {
     const spans = this.findSecrets(text);
-    if (spans.length === 0) return text;
-    let out = "";
-    let copied = 0;
-    for (const span of spans) {
-      out += text.slice(copied, span.secretStart) + replacementOf(text, span, span.secretStart);
-      copied = span.secretEnd;
-    }
-    return out + text.slice(copied);
+    return spans.length === 0 ? text : withSecretsReplaced(text, spans);
   }
 
   /**
@@ -203,11 +196,33 @@ export class Redactor {
 }
 
 /**
+ * `text[from, to)` with the secret of every span replaced. A span whose secret began before `from` (the stream
+ * redactor emitted that part already) gets a marker for its rest. `spans` come from `findSecrets`: sorted and
+ * non-overlapping.
+ */
+export function withSecretsReplaced(
+  text: string,
+  spans: readonly RedactionSpan[],
+  from = 0,
+  to = text.length,
+): string {
+  let out = "";
+  let copied = from;
+  for (const span of spans) {
+    if (span.secretEnd <= from) continue;
+    const start = Math.max(span.secretStart, from);
+    out += text.slice(copied, start) + replacementOf(text, span, start);
+    copied = span.secretEnd;
+  }
+  return out + text.slice(copied, to);
+}
+
+/**
  * What replaces `text[from, span.secretEnd)` (`from` is the span's secret start, or later when the start was
  * emitted already): the marker, then the escape sequences that were inside, so colours and cursor state after
  * the secret stay as the harness set them.
  */
-export function replacementOf(text: string, span: RedactionSpan, from: number): string {
+function replacementOf(text: string, span: RedactionSpan, from: number): string {
   return redactionMarker(span.name) + escapeSequencesIn(text.slice(from, span.secretEnd));
 }
 

@@ -5,8 +5,8 @@ import {
   PRIVATE_KEY_CONTINUATION,
   PRIVATE_KEY_END,
 } from "./pem.js";
-import { type Redactor, replacementOf } from "./redactor.js";
-import { type PlainTextView, withoutGluedEscapes } from "./terminal-text.js";
+import { type Redactor, withSecretsReplaced } from "./redactor.js";
+import { type PlainTextView, TOKEN_PUNCTUATION, withoutGluedEscapes } from "./terminal-text.js";
 
 export interface StreamRedactorOptions {
   /**
@@ -142,15 +142,12 @@ export class StreamRedactor {
    */
   #render(text: string, from: number, to: number, mayContainBuiltin?: boolean): string {
     if (from >= to) return "";
-    let out = "";
-    let copied = from;
-    for (const span of this.#redactor.findSecrets(text.slice(0, to), mayContainBuiltin)) {
-      if (span.secretEnd <= from) continue;
-      const start = Math.max(span.secretStart, from);
-      out += text.slice(copied, start) + replacementOf(text, span, start);
-      copied = span.secretEnd;
-    }
-    return out + text.slice(copied, to);
+    return withSecretsReplaced(
+      text,
+      this.#redactor.findSecrets(text.slice(0, to), mayContainBuiltin),
+      from,
+      to,
+    );
   }
 
   /** Keeps `text` from `cut` on (what is held, plus context still needed), noting what was emitted up to `to`. */
@@ -164,7 +161,7 @@ export class StreamRedactor {
     const runStart = escapeRunStart(text, cut);
     let keepFrom =
       runStart > 0 && isTokenChar(text.charCodeAt(runStart - 1))
-        ? tokenStart(text, runStart, Math.max(0, cut - this.#maxHold))
+        ? tokenRunStart(text, runStart, Math.max(0, cut - this.#maxHold))
         : cut;
     // Never from inside a sequence cut short (`ESC [ 3` then another): its tail would read as text.
     if (insideEscapeSequence(text, keepFrom)) keepFrom = cut;
@@ -311,7 +308,7 @@ function breaksWordAt(text: string, i: number): boolean {
 }
 
 /** Where the run of token characters (and escape sequences glued between them) ending at `end` starts. */
-function tokenStart(text: string, end: number, floor: number): number {
+function tokenRunStart(text: string, end: number, floor: number): number {
   let i = end;
   while (i > floor) {
     // A sequence first: its last byte (`ESC [ 3 P`) may look like a token character, but it is no text.
@@ -345,14 +342,14 @@ function escapeRunStart(text: string, end: number): number {
 const ESC = 0x1b;
 
 /** What secrets are made of (see `withoutGluedEscapes`): a run of escape sequences between two of these is glued. */
-const TOKEN_PUNCTUATION = new Set([..."_+/=.:@%~-"].map((char) => char.charCodeAt(0)));
+const TOKEN_PUNCTUATION_CODES = new Set([...TOKEN_PUNCTUATION].map((char) => char.charCodeAt(0)));
 
 function isTokenChar(code: number): boolean {
   return (
     (code >= 0x30 && code <= 0x39) ||
     (code >= 0x41 && code <= 0x5a) ||
     (code >= 0x61 && code <= 0x7a) ||
-    TOKEN_PUNCTUATION.has(code)
+    TOKEN_PUNCTUATION_CODES.has(code)
   );
 }
 

@@ -34,11 +34,13 @@ const INLINE_ESCAPE_SOURCE = String.raw`\x1b\[[0-?]*[ -/]*[@-~]|\x1b[0-OQ-WYZ\\\
 const INLINE_ESCAPE = new RegExp(INLINE_ESCAPE_SOURCE, "g");
 /** The start of an escape sequence cut short (`ESC [ 3` then another `ESC`): what follows is no word of it. */
 const UNFINISHED_ESCAPE = String.raw`\x1b\[[0-?]*[ -/]*|\x1b[ -/]*`;
+/** The punctuation secrets are made of, beside letters and digits (`-` last, so it stays literal in a class). */
+export const TOKEN_PUNCTUATION = "_+/=.:@%~-";
 /**
  * Characters secrets are made of (tokens, keys, URLs, assignments): a colour code between two of them may be
  * inside a secret. Between anything else (a quote, a bracket, a space) it separates what it colours.
  */
-const TOKEN_CHAR = "[A-Za-z0-9_+/=.:@%~-]";
+const TOKEN_CHAR = `[A-Za-z0-9${TOKEN_PUNCTUATION}]`;
 /**
  * A run of inline escape sequences inside a word: a token character on both sides (`DB_\e[31mPASSWORD`,
  * `AKIA\e[m\e[KIOSF…`). A run next to whitespace or punctuation (`build \e[32mpassed\e[0m `,
