@@ -123,12 +123,20 @@ describe("graceful shutdown", () => {
     const daemon = await startTracked({ env: kit.env });
     const api = new RestClient(daemon.socket);
     const launch = () =>
-      api.post<{ error?: { code: string } }>("/api/v1/sessions", {
+      api.post<{ id: string; error?: { code: string } }>("/api/v1/sessions", {
         projectRoot: kit.projectRoot,
         harness: "fake-stubborn",
         prompt: "",
       });
-    expect((await launch()).status).toBe(201);
+    const launched = await launch();
+    expect(launched.status).toBe(201);
+    const id = launched.body.id;
+    // Its handler is installed only once it prints: a SIGTERM before that would end it at once, and the stop
+    // with it, before a launch could be refused.
+    await waitFor(async () => {
+      const page = await api.get<{ events: { payload_json: string }[] }>(`/api/v1/sessions/${id}/events`);
+      return page.body.events.some((event) => event.payload_json.includes("stubborn ready"));
+    }, "the harness's first output");
     // The stubborn harness ignores SIGTERM: the stop waits out the kill grace period, serving meanwhile.
     const stopped = daemon.stop();
     let refused: Awaited<ReturnType<typeof launch>> | undefined;
