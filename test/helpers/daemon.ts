@@ -29,6 +29,15 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Everything in a home's daemon log files, as far as it has been flushed to disk. */
+export function readDaemonLogs(home: string): string {
+  const dir = path.join(home, "logs");
+  return fs
+    .readdirSync(dir)
+    .map((name) => fs.readFileSync(path.join(dir, name), "utf8"))
+    .join("");
+}
+
 /** Starts the built `coven daemon serve` as a real process on a fresh COVEN_HOME. */
 export async function startDaemon(
   options: { env?: NodeJS.ProcessEnv; home?: string; args?: string[] } = {},

@@ -8,13 +8,13 @@ import { tempDir } from "./daemon.js";
  */
 export const FAKE_HARNESSES: Record<string, string> = {
   // Prints its argv, echoes each input line, prints its terminal size on SIGWINCH, exits on "exit N".
+  // Its handlers are installed before it prints, and its banner is one write: a test that saw "hello" may
+  // resize or type at once, and expects the whole banner in the same output.
   "fake-echo": `
 const prompt = process.argv.at(-1);
-process.stdout.write("hello from fake-echo\\n");
-process.stdout.write("argv=" + JSON.stringify(process.argv.slice(2)) + "\\n");
-process.stdout.write("session=" + process.env.COVEN_SESSION_ID + " term=" + process.env.TERM + "\\n");
-process.stdout.write("start size=" + process.stdout.columns + "x" + process.stdout.rows + "\\n");
-process.on("SIGWINCH", () => process.stdout.write("size=" + process.stdout.columns + "x" + process.stdout.rows + "\\n"));
+// Creating process.stdout installs node's own SIGWINCH listener, which updates its size: it must run first.
+const out = process.stdout;
+process.on("SIGWINCH", () => out.write("size=" + out.columns + "x" + out.rows + "\\n"));
 process.stdin.setEncoding("utf8");
 let buffer = "";
 process.stdin.on("data", (chunk) => {
@@ -25,10 +25,16 @@ process.stdin.on("data", (chunk) => {
     buffer = buffer.slice(newline + 1);
     if (line === "") continue;
     const exit = /^exit (\\d+)$/.exec(line);
-    if (exit) { process.stdout.write("bye\\n", () => process.exit(Number(exit[1]))); return; }
-    process.stdout.write("echo:" + line.toUpperCase() + "\\n");
+    if (exit) { out.write("bye\\n", () => process.exit(Number(exit[1]))); return; }
+    out.write("echo:" + line.toUpperCase() + "\\n");
   }
 });
+out.write(
+  "hello from fake-echo\\n" +
+    "argv=" + JSON.stringify(process.argv.slice(2)) + "\\n" +
+    "session=" + process.env.COVEN_SESSION_ID + " term=" + process.env.TERM + "\\n" +
+    "start size=" + out.columns + "x" + out.rows + "\\n",
+);
 if (prompt === "quick") setTimeout(() => process.exit(0), 50);
 `,
   // Ignores SIGTERM, so only the SIGKILL escalation ends it.
@@ -45,10 +51,11 @@ process.stdout.write("about to fail\\n", () => process.exit(7));
   "fake-signal": `
 process.stdout.write("going down\\n", () => process.kill(process.pid, "SIGTERM"));
 `,
-  // Prints a fake cloud key in two writes 300 ms apart, as a terminal echoing it while it is typed would.
+  // Prints a fake cloud key in two writes 150 ms apart, as a terminal echoing it while it is typed would: longer
+  // than ordinary output's 40 ms quiet period, well inside a possible secret's 1 s.
   "fake-slow-secret": `
 process.stdout.write("typed: AKIAQ7VB2MK9");
-setTimeout(() => process.stdout.write("PL4NR8ST done\\n", () => process.exit(0)), 300);
+setTimeout(() => process.stdout.write("PL4NR8ST done\\n", () => process.exit(0)), 150);
 `,
   // Prints a fake cloud key split across two writes, some time apart.
   "fake-secret": `

@@ -4,7 +4,14 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSocketTrpcClient } from "../../clients/core/trpc-client.js";
 import { RestClient } from "../helpers/api.js";
-import { COVEN_BIN, startDaemon, type TestDaemon, tempDir, waitFor } from "../helpers/daemon.js";
+import {
+  COVEN_BIN,
+  readDaemonLogs,
+  startDaemon,
+  type TestDaemon,
+  tempDir,
+  waitFor,
+} from "../helpers/daemon.js";
 import { fakeHarnessKit } from "../helpers/harness.js";
 import { readSse } from "../helpers/sse.js";
 
@@ -161,11 +168,6 @@ describe("graceful shutdown", () => {
 });
 
 describe("request log", () => {
-  const readLog = (home: string) =>
-    fs
-      .readdirSync(path.join(home, "logs"))
-      .map((name) => fs.readFileSync(path.join(home, "logs", name), "utf8"))
-      .join("");
   const healthLine = /"method":"GET","route":"\/api\/v1\/health","status":200/;
   const notFoundLine =
     /"method":"GET","route":"\(unmatched\)","status":404,"durationMs":[\d.]+,"code":"not_found"/;
@@ -180,17 +182,17 @@ describe("request log", () => {
     const trpc = createSocketTrpcClient(daemon.socket);
     await expect(trpc.sessions.get.query({ id: "no-such-session" })).rejects.toThrow();
     await daemon.stop(); // flushes the buffered log
-    expect(readLog(daemon.home)).toMatch(notFoundLine);
-    expect(readLog(daemon.home)).toMatch(
+    expect(readDaemonLogs(daemon.home)).toMatch(notFoundLine);
+    expect(readDaemonLogs(daemon.home)).toMatch(
       /"route":"\/trpc\/:path","status":404,"durationMs":[\d.]+,"code":"session_not_found","procedures":"sessions.get"/,
     );
-    expect(readLog(daemon.home)).not.toMatch(healthLine);
+    expect(readDaemonLogs(daemon.home)).not.toMatch(healthLine);
 
     const verbose = await startTracked({ home: daemon.home, env: { COVEN_LOG_LEVEL: "debug" } });
     const again = new RestClient(verbose.socket);
     expect((await again.get("/api/v1/health")).status).toBe(200);
     await again.close();
     await verbose.stop();
-    expect(readLog(daemon.home)).toMatch(healthLine);
+    expect(readDaemonLogs(daemon.home)).toMatch(healthLine);
   });
 });

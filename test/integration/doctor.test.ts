@@ -3,7 +3,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../helpers/api.js";
-import { COVEN_BIN, startDaemon, type TestDaemon, tempDir } from "../helpers/daemon.js";
+import {
+  COVEN_BIN,
+  readDaemonLogs,
+  startDaemon,
+  type TestDaemon,
+  tempDir,
+  waitFor,
+} from "../helpers/daemon.js";
 import { type FakeHarnessKit, fakeHarnessKit } from "../helpers/harness.js";
 
 let kit: FakeHarnessKit;
@@ -102,6 +109,11 @@ describe("coven diagnostics bundle", () => {
       title: "deploy with AKIAIOSFODNN7EXAMPLE",
     });
     await api.close();
+    // The request log is buffered (flushed every 500 ms); the bundle reads the file as it is on disk.
+    await waitFor(
+      () => readDaemonLogs(daemon.home).includes('"route":"/api/v1/sessions/external"'),
+      "the request's log line on disk",
+    );
     const out = tempDir();
     const plain = coven(["diagnostics", "bundle", "--output", path.join(out, "plain.tar.gz")]);
     expect(plain.status).toBe(0);

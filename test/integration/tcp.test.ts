@@ -58,11 +58,22 @@ function tcpRequest(
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  daemon = await startDaemon({
-    args: ["--tcp", `127.0.0.1:${port}`],
-    env: { COVEN_TCP_ALLOWED_HOSTS: "tunnel.example", COVEN_TCP_ALLOWED_ORIGINS: "http://localhost:5173" },
-  });
+  // The port is free when picked, not reserved: another process may take it before the daemon binds it.
+  for (let attempt = 1; ; attempt += 1) {
+    port = await freePort();
+    try {
+      daemon = await startDaemon({
+        args: ["--tcp", `127.0.0.1:${port}`],
+        env: {
+          COVEN_TCP_ALLOWED_HOSTS: "tunnel.example",
+          COVEN_TCP_ALLOWED_ORIGINS: "http://localhost:5173",
+        },
+      });
+      return;
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
 });
 
 afterAll(async () => {
