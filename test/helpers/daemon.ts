@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Agent, request } from "undici";
@@ -27,6 +28,31 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts a daemon with a loopback TCP listener on a free port. A free port is not reserved: another process may
+ * take it before the daemon binds it, and then another is picked.
+ */
+export async function startOnFreeLoopbackPort(
+  start: (port: number) => Promise<TestDaemon>,
+): Promise<{ daemon: TestDaemon; port: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freeLoopbackPort();
+    try {
+      return { daemon: await start(port), port };
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
 }
 
 /** Everything in a home's daemon log files, as far as it has been flushed to disk. */

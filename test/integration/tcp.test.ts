@@ -1,19 +1,16 @@
 import { spawnSync } from "node:child_process";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../helpers/api.js";
-import { COVEN_BIN, startDaemon, type TestDaemon, tempDir } from "../helpers/daemon.js";
+import {
+  COVEN_BIN,
+  startDaemon,
+  startOnFreeLoopbackPort,
+  type TestDaemon,
+  tempDir,
+} from "../helpers/daemon.js";
 import { assertDocumentedResponse } from "../helpers/openapi-validator.js";
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let daemon: TestDaemon;
 let port: number;
@@ -58,22 +55,12 @@ function tcpRequest(
 }
 
 beforeAll(async () => {
-  // The port is free when picked, not reserved: another process may take it before the daemon binds it.
-  for (let attempt = 1; ; attempt += 1) {
-    port = await freePort();
-    try {
-      daemon = await startDaemon({
-        args: ["--tcp", `127.0.0.1:${port}`],
-        env: {
-          COVEN_TCP_ALLOWED_HOSTS: "tunnel.example",
-          COVEN_TCP_ALLOWED_ORIGINS: "http://localhost:5173",
-        },
-      });
-      return;
-    } catch (error) {
-      if (attempt === 3 || !String(error).includes("EADDRINUSE")) throw error;
-    }
-  }
+  ({ daemon, port } = await startOnFreeLoopbackPort((free) =>
+    startDaemon({
+      args: ["--tcp", `127.0.0.1:${free}`],
+      env: { COVEN_TCP_ALLOWED_HOSTS: "tunnel.example", COVEN_TCP_ALLOWED_ORIGINS: "http://localhost:5173" },
+    }),
+  ));
 });
 
 afterAll(async () => {

@@ -1,11 +1,18 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RestClient } from "../helpers/api.js";
-import { COVEN_BIN, REPO_ROOT, startDaemon, type TestDaemon, tempDir, waitFor } from "../helpers/daemon.js";
+import {
+  COVEN_BIN,
+  REPO_ROOT,
+  startDaemon,
+  startOnFreeLoopbackPort,
+  type TestDaemon,
+  tempDir,
+  waitFor,
+} from "../helpers/daemon.js";
 import { readSse } from "../helpers/sse.js";
 import { chattyPrompt, reliabilityKit, removeTempDirs } from "./support/harnesses.js";
 import { killHarnesses, processAlive } from "./support/ledger.js";
@@ -151,14 +158,6 @@ function probe(user: OtherUser | undefined, kind: "connect" | "read", target: st
 
 // ---------------------------------------------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 function tcpRequest(
   port: number,
   method: string,
@@ -228,8 +227,7 @@ describe("boundaries", () => {
   });
 
   it("the loopback TCP face refuses foreign Host and Origin, and every mutation, with 403 forbidden", async () => {
-    const port = await freePort();
-    await start({ args: ["--tcp", `127.0.0.1:${port}`] });
+    const { port } = await startOnFreeLoopbackPort((free) => start({ args: ["--tcp", `127.0.0.1:${free}`] }));
     const loopback = { host: `127.0.0.1:${port}` };
     expect((await tcpRequest(port, "GET", "/api/v1/health", loopback)).status).toBe(200);
     const refused = [

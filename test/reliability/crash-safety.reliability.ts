@@ -103,7 +103,10 @@ describe("crash safety (SIGKILL during heavy output)", () => {
         }
         killAfterMs = randomInt(random, 100, 2500);
       } else {
-        killAfterMs = randomInt(random, 0, 250);
+        // A launch takes some 70-100 ms here: a kill in that span may land between a session's row and its
+        // launch event, which recovery closes as `failed`. Timing decides whether it does, so the summary counts
+        // such sessions without requiring one; test/unit/daemon/recovery.test.ts checks that path for certain.
+        killAfterMs = randomInt(random, 0, 120);
       }
       await sleep(killAfterMs);
       killed = true;
@@ -111,7 +114,10 @@ describe("crash safety (SIGKILL during heavy output)", () => {
       await subscriber;
       expect(streamFailure, `round ${round}: the subscriber`).toBeUndefined();
       // Every launch answered 201 at least 100 ms before the kill: its launch event was committed and pushed.
-      if (mode === "running") expect(acknowledged.length).toBeGreaterThanOrEqual(launched.length);
+      const launchesSeen = acknowledged.filter((event) => event.kind === "launch").map((e) => e.session_id);
+      expect(launchesSeen, `round ${round}: launch events streamed`).toEqual(
+        expect.arrayContaining(launched),
+      );
       await api.close().catch(() => {});
 
       const restartStarted = Date.now();

@@ -1,4 +1,4 @@
-import { AcpRuntimeError } from "openclaw/plugin-sdk/acp-runtime";
+import { AcpRuntimeError, type AcpRuntimeTurn } from "openclaw/plugin-sdk/acp-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CovenClient } from "../../../core/index.js";
 import { resolveConfig } from "../../src/config.js";
@@ -10,7 +10,7 @@ import {
   startCovenDaemon,
   waitFor,
 } from "../helpers/coven.js";
-import { collect, ensure, turnInput } from "../helpers/turns.js";
+import { type CollectedTurn, collect, ensure, turnInput } from "../helpers/turns.js";
 
 let kit: PluginHarnessKit;
 let daemon: RunningDaemon;
@@ -109,14 +109,23 @@ describe("turns against a real Coven daemon", () => {
     expect(done.at(-1)).toEqual({ type: "done", status: "completed", stopReason: "end_turn" });
   });
 
-  it("cancel kills the session: the daemon shows it killed and the turn ends cancelled", async () => {
-    const handle = await ensure(runtime, "stubborn", kit.projectRoot);
-    const turn = runtime.startTurn!(turnInput(handle, "go"));
+  /**
+   * Starts collecting a stubborn turn and returns once the harness has printed that it is ready: from then on it
+   * ignores SIGTERM, so only the daemon's SIGKILL escalation can end it.
+   */
+  async function collectOnceReady(turn: AcpRuntimeTurn): Promise<{ collected: Promise<CollectedTurn> }> {
     let ready = false;
     const collected = collect(turn, (event) => {
       if (event.type === "text_delta" && event.text.includes("stubborn ready")) ready = true;
     });
     await waitFor(() => ready, "the stubborn harness to start");
+    return { collected }; // wrapped: an async function would otherwise wait for the whole turn
+  }
+
+  it("cancel kills the session: the daemon shows it killed and the turn ends cancelled", async () => {
+    const handle = await ensure(runtime, "stubborn", kit.projectRoot);
+    const turn = runtime.startTurn!(turnInput(handle, "go"));
+    const { collected } = await collectOnceReady(turn);
     await runtime.cancel({ handle, reason: "test" });
     const { result } = await collected;
     expect(result).toEqual({ status: "cancelled", stopReason: "cancelled" });
@@ -129,9 +138,9 @@ describe("turns against a real Coven daemon", () => {
     const handle = await ensure(runtime, "stubborn", kit.projectRoot);
     const abort = new AbortController();
     const turn = runtime.startTurn!(turnInput(handle, "go", abort.signal));
-    await turn.promptStarted;
+    const { collected } = await collectOnceReady(turn);
     abort.abort();
-    const { result } = await collect(turn);
+    const { result } = await collected;
     expect(result.status).toBe("cancelled");
     expect((await client.getSession(handle.backendSessionId!)).status).toBe("killed");
   });
