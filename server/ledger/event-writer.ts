@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { EventWriterStatus } from "../../contract/health.js";
 import { newEventId } from "../policy/ids.js";
+import { FloodPageCache } from "./flood-page-cache.js";
 import type { EventRow } from "./records.js";
 import { SessionRepository } from "./session-repository.js";
 
@@ -73,6 +74,7 @@ export class EventWriter {
   private readonly capacityBytes: number;
   private readonly maxBusyRetries: number;
   private readonly redactPayload: (payload: Record<string, unknown>) => Record<string, unknown>;
+  private readonly pageCache: FloodPageCache;
   private pending: { delayMs: number; timer: NodeJS.Timeout } | undefined;
   /** When the output waiting in the queue started lingering (performance.now()), while it does. */
   private lingerStartedAt: number | undefined;
@@ -99,6 +101,7 @@ export class EventWriter {
     this.maxBusyRetries = options.maxBusyRetries ?? 5;
     this.lingerFlushBytes = Math.min(LINGER_FLUSH_BYTES, Math.floor(this.capacityBytes / 2));
     this.redactPayload = options.redactPayload ?? ((payload) => payload);
+    this.pageCache = new FloodPageCache(db);
     this.insertEvent = db.prepare(
       "INSERT INTO events (id, session_id, kind, payload_json, created_at) VALUES (?, ?, ?, ?, ?)",
     );
@@ -194,6 +197,7 @@ export class EventWriter {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    this.pageCache.restore();
   }
 
   status(): EventWriterStatus {
@@ -314,7 +318,10 @@ export class EventWriter {
     }
     this.failedAttempts = 0;
     this.queue.splice(0, batch.length);
-    for (const item of batch) this.queuedBytes -= item.bytes;
+    let batchBytes = 0;
+    for (const item of batch) batchBytes += item.bytes;
+    this.queuedBytes -= batchBytes;
+    this.pageCache.committed(batchBytes);
     const committed = this.batchCommitted;
     this.batchCommitted = [];
     this.counters.transactions += 1;
