@@ -75,7 +75,8 @@ const scenarios: Scenario[] = [
         "flood), so whatever the reading thread does besides reading, the harness waits for; raw draining alone " +
         "keeps 1.45-1.65 of 2 cores busy. The daemon redacts and commits every byte on that thread: perf on it " +
         "during a 50 MB flood shows SQLite commits 29 % (WAL frame writes 10 %), PTY reads 28 %, the redaction " +
-        "trigger scan 9 %; ~0.9 s of CPU per 50 MB against ~0.45 s for the bare drainer.",
+        "trigger scan 9 %; ~0.9 s of CPU per 50 MB against ~0.45 s for the bare drainer. A 1 MB page cache while " +
+        "flooding (instead of 16 MB) took that to ~0.75 s: 0.55 -> 0.62 in 11 paired rounds.",
       remains:
         "Overlapping storage with reading needs a spare core: a PTY-reader thread measured 0.58 against 0.61 " +
         "inline, a writer thread 0.38-0.51 against 0.47-0.69, on 2 cores (a thread busy 45 % of the time alone " +
