@@ -13,6 +13,7 @@ import {
   waitFor,
 } from "../helpers/daemon.js";
 import { fakeHarnessKit } from "../helpers/harness.js";
+import { waitForSessionOutput } from "../helpers/session-events.js";
 import { readSse } from "../helpers/sse.js";
 
 function serveOnce(home: string) {
@@ -137,13 +138,9 @@ describe("graceful shutdown", () => {
       });
     const launched = await launch();
     expect(launched.status).toBe(201);
-    const id = launched.body.id;
     // Its handler is installed only once it prints: a SIGTERM before that would end it at once, and the stop
     // with it, before a launch could be refused.
-    await waitFor(async () => {
-      const page = await api.get<{ events: { payload_json: string }[] }>(`/api/v1/sessions/${id}/events`);
-      return page.body.events.some((event) => event.payload_json.includes("stubborn ready"));
-    }, "the harness's first output");
+    await waitForSessionOutput(api, launched.body.id, "stubborn ready");
     // The stubborn harness ignores SIGTERM: the stop waits out the kill grace period, serving meanwhile.
     const stopped = daemon.stop();
     let refused: Awaited<ReturnType<typeof launch>> | undefined;

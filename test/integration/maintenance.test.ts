@@ -8,6 +8,7 @@ import { RestClient } from "../helpers/api.js";
 import { COVEN_BIN, startDaemon, type TestDaemon, tempDir, waitFor } from "../helpers/daemon.js";
 import { type FakeHarnessKit, fakeHarnessKit } from "../helpers/harness.js";
 import { assertMatchesComponent } from "../helpers/openapi-validator.js";
+import { waitForSessionOutput } from "../helpers/session-events.js";
 
 interface SessionRecord {
   id: string;
@@ -90,10 +91,7 @@ beforeAll(async () => {
   finished = await launch("fake-echo", "quick");
   live = await launch("fake-stubborn", "");
   await waitFor(async () => (await events(finished)).some((event) => event.kind === "exit"), "quick exit");
-  await waitFor(
-    async () => (await events(live)).some((event) => event.payload_json.includes("stubborn ready")),
-    "the stubborn harness",
-  );
+  await waitForSessionOutput(api, live, "stubborn ready");
   // The prunes below use a cutoff of "now": let the clock move past the last event's millisecond.
   await new Promise((resolve) => setTimeout(resolve, 10));
 });

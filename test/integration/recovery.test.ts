@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RestClient } from "../helpers/api.js";
 import { COVEN_BIN, REPO_ROOT, startDaemon, type TestDaemon, tempDir, waitFor } from "../helpers/daemon.js";
 import { fakeHarnessKit } from "../helpers/harness.js";
+import { waitForSessionOutput } from "../helpers/session-events.js";
 
 interface SessionRecord {
   id: string;
@@ -94,10 +95,7 @@ describe("recovery after a daemon dies", () => {
     });
     expect(launched.status).toBe(201);
     const id = launched.body.id;
-    await waitFor(
-      async () => (await allEvents(api, id)).some((event) => event.payload_json.includes("stubborn ready")),
-      "the harness's first output",
-    );
+    await waitForSessionOutput(api, id, "stubborn ready");
     const before = await allEvents(api, id);
     const launch = before.find((event) => event.kind === "launch")!;
     const harnessPid = JSON.parse(launch.payload_json).pid as number;

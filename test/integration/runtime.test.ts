@@ -3,9 +3,11 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EventRecord } from "../../contract/events.js";
 import { RestClient } from "../helpers/api.js";
 import { startDaemon, type TestDaemon, waitFor } from "../helpers/daemon.js";
 import { type FakeHarnessKit, fakeHarnessKit } from "../helpers/harness.js";
+import { outputText, sessionEvents, waitForSessionOutput } from "../helpers/session-events.js";
 
 interface SessionRecord {
   id: string;
@@ -14,11 +16,6 @@ interface SessionRecord {
   title: string;
   cwd: string;
   project_root: string;
-}
-interface EventRecord {
-  seq: number;
-  kind: string;
-  payload_json: string;
 }
 
 let daemon: TestDaemon;
@@ -43,25 +40,8 @@ async function launch(body: Record<string, unknown>) {
   );
 }
 
-async function allEvents(sessionId: string): Promise<EventRecord[]> {
-  const events: EventRecord[] = [];
-  let afterSeq = 0;
-  for (;;) {
-    const page = await api.get<{ events: EventRecord[]; hasMore: boolean }>(
-      `/api/v1/sessions/${sessionId}/events?afterSeq=${afterSeq}`,
-    );
-    events.push(...page.body.events);
-    if (!page.body.hasMore) return events;
-    afterSeq = page.body.events.at(-1)!.seq;
-  }
-}
-
-/** The `data` of a session's `output` (or `input`) events, joined. */
-function outputText(events: EventRecord[], kind: "output" | "input" = "output"): string {
-  return events
-    .filter((event) => event.kind === kind)
-    .map((event) => JSON.parse(event.payload_json).data as string)
-    .join("");
+function allEvents(sessionId: string): Promise<EventRecord[]> {
+  return sessionEvents(api, sessionId);
 }
 
 async function waitForStatus(sessionId: string, status: string): Promise<SessionRecord> {
@@ -73,11 +53,8 @@ async function waitForStatus(sessionId: string, status: string): Promise<Session
   return record!;
 }
 
-async function waitForOutput(sessionId: string, text: string): Promise<void> {
-  await waitFor(
-    async () => outputText(await allEvents(sessionId)).includes(text),
-    `output ${JSON.stringify(text)}`,
-  );
+function waitForOutput(sessionId: string, text: string): Promise<void> {
+  return waitForSessionOutput(api, sessionId, text);
 }
 
 function daemonChildren(): number[] {
