@@ -65,24 +65,28 @@ const scenarios: Scenario[] = [
       measured:
         `${result.daemonStoredMBps.toFixed(1)} MB/s stored, RSS ${(result.maxRssBytes / MIB).toFixed(0)} MB, ` +
         `dropped ${result.droppedBytesPerRound.reduce((sum, bytes) => sum + bytes, 0)} B`,
-      baseline: `${result.baselineMBps.toFixed(1)} MB/s (raw node-pty)`,
-      comparison: `ratio ${result.ratio.toFixed(2)}`,
+      baseline:
+        `${result.baselineMBps.toFixed(1)} MB/s (raw node-pty); required work alone ` +
+        `${result.floorMBps.toFixed(1)} MB/s`,
+      comparison:
+        `ratio ${result.ratio.toFixed(2)} (required work alone ${result.floorRatio.toFixed(2)}; ` +
+        `daemon ÷ it ${result.daemonToFloorRatio.toFixed(2)})`,
       target: `ratio ≥ ${result.targetRatio}, RSS < ${result.targetRssBytes / MIB} MB`,
     }),
     whenMissed: {
       cause:
-        "CPU and the PTY's small buffer. A PTY hands over at most 4 KiB per read and buffers ~64 KiB (~1 ms of a " +
-        "flood), so whatever the reading thread does besides reading, the harness waits for; raw draining alone " +
-        "keeps 1.45-1.65 of 2 cores busy. The daemon redacts and commits every byte on that thread: perf on it " +
-        "during a 50 MB flood shows SQLite commits 29 % (WAL frame writes 10 %), PTY reads 28 %, the redaction " +
-        "trigger scan 9 %; ~0.9 s of CPU per 50 MB against ~0.45 s for the bare drainer. A 1 MB page cache while " +
-        "flooding (instead of 16 MB) took that to ~0.75 s: 0.55 -> 0.62 in 11 paired rounds.",
+        "This machine's 2 shared cores, not the daemon: the 'required work alone' figure is the same harness " +
+        "drained in the benchmark's own process doing only what every byte needs (the daemon's stream redaction, " +
+        "the payload JSON, SQLite inserts into the real schema, in the writer's row and transaction sizes), with " +
+        "no HTTP, queue or feed. The daemon matches it (daemon ÷ it 1.00-1.04 in 7-round runs); both move with " +
+        "the machine (0.69-0.82 of raw). A PTY buffers ~64 KiB, ~1 ms of a flood, so whatever the reading " +
+        "thread does besides reading, the harness waits for, and raw draining alone keeps 1.45-1.65 cores busy.",
       remains:
         "Overlapping storage with reading needs a spare core: a PTY-reader thread measured 0.58 against 0.61 " +
-        "inline, a writer thread 0.38-0.51 against 0.47-0.69, on 2 cores (a thread busy 45 % of the time alone " +
-        "slows raw node-pty by 15-30 %). On 4+ cores the writer thread is the next thing to measure. Sustained " +
-        "floods: 200 MB measured 0.67. Storing only 64 characters per row measured 0.90: the rest is SQLite's " +
-        "work per byte stored; compression would save on real text about what it costs.",
+        "inline, a writer thread 0.38-0.51 against 0.47-0.69, and a minimal pipeline with its inserts on a " +
+        "worker thread 0.43-0.49 against 0.69 inline in the same run. On 4+ cores the writer thread is the " +
+        "next thing to measure. Storing only 64 characters per row measured 0.90: the rest is SQLite's work " +
+        "per byte stored.",
     },
   },
   {

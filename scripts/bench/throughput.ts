@@ -6,6 +6,7 @@ import {
   withHarnessDaemon,
   writeHarnessFixture,
 } from "./harness-fixtures.js";
+import { RequiredWorkFloor } from "./required-work-floor.js";
 
 /**
  * Persisted PTY output throughput. A harness floods `BENCH_THROUGHPUT_MB` MiB of 100-character text lines and
@@ -14,11 +15,12 @@ import {
  * exit (the `exit` event's `created_at`, committed after all the output before it; the wall clock is shared, and
  * polling the session's status would add up to a polling interval). The bytes are the output data the ledger
  * holds afterwards (bytes dropped under pressure, which `output_truncated` markers account for, are reported
- * beside it, not counted). Rounds alternate baseline/daemon; medians are compared.
- * Targets: ratio ≥ 0.8 and the daemon's max RSS during the runs < 200 MB.
+ * beside it, not counted). A third measurement, the floor (see `RequiredWorkFloor`), does only the work required
+ * per byte (redaction, payload JSON, SQLite inserts) in this process. Rounds alternate baseline/floor/daemon;
+ * medians are compared. Targets: ratio ≥ 0.8 and the daemon's max RSS during the runs < 200 MB.
  */
 const MB = Number(process.env.BENCH_THROUGHPUT_MB ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MIB = 1024 * 1024;
 const TARGET_RATIO = 0.8;
 const TARGET_RSS_BYTES = 200 * MIB;
@@ -73,6 +75,13 @@ export interface ThroughputResult {
   ratio: number;
   /** The same counting dropped bytes too: how fast the daemon took output in, stored or not. */
   acceptedRatio: number;
+  /** Median MB/s of the required work alone, in this process (see `RequiredWorkFloor`). */
+  floorMBps: number;
+  /** The floor over raw node-pty: what redacting and storing every byte costs on this machine at best. */
+  floorRatio: number;
+  /** The daemon over the floor: what the daemon costs beyond the required work. */
+  daemonToFloorRatio: number;
+  floorSamplesMBps: number[];
   expectedBytes: number;
   /** Median bytes the baseline received per round (should equal expectedBytes). */
   baselineBytes: number;
@@ -106,7 +115,14 @@ export async function benchThroughput(): Promise<ThroughputResult> {
     return { bytes, seconds: (run.exitedAt - run.startedAt) / 1000 };
   }
 
-  return withHarnessDaemon(fixture, async (client, daemon) => {
+  const floor = await RequiredWorkFloor.open();
+  async function floorRound(mb: number) {
+    const run = await floor.round(script, ["--", String(mb)]);
+    if (run.exitCode !== 0) throw new Error(`floor flood exited ${run.exitCode}`);
+    return run;
+  }
+
+  const measured = withHarnessDaemon(fixture, async (client, daemon) => {
     async function daemonRound(mbPrompt: string) {
       // Sampled over the run and over the read-back of its events: both are the daemon's footprint.
       const rss = sampleMaxRss(daemon.pid);
@@ -142,12 +158,15 @@ export async function benchThroughput(): Promise<ThroughputResult> {
 
     // Warm-up (JIT, page cache, SQLite file growth) on both sides; not measured.
     await baselineRound(2);
+    await floorRound(2);
     await daemonRound("2");
 
     const baseline: { bytes: number; seconds: number }[] = [];
+    const floors: Awaited<ReturnType<typeof floorRound>>[] = [];
     const ours: Awaited<ReturnType<typeof daemonRound>>[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       baseline.push(await baselineRound(MB));
+      floors.push(await floorRound(MB));
       ours.push(await daemonRound(prompt));
     }
 
@@ -159,6 +178,8 @@ export async function benchThroughput(): Promise<ThroughputResult> {
     const daemonStoredMBps = median(storedSamples);
     const maxRssBytes = Math.max(...ours.map((run) => run.maxRss));
     const ratio = daemonStoredMBps / baselineMBps;
+    const floorSamples = floors.map((run) => run.storedBytes / MIB / run.seconds);
+    const floorMBps = median(floorSamples);
     return {
       mb: MB,
       rounds: ROUNDS,
@@ -167,6 +188,10 @@ export async function benchThroughput(): Promise<ThroughputResult> {
       daemonStoredMBps,
       ratio,
       acceptedRatio: daemonMBps / baselineMBps,
+      floorMBps,
+      floorRatio: floorMBps / baselineMBps,
+      daemonToFloorRatio: daemonStoredMBps / floorMBps,
+      floorSamplesMBps: floorSamples,
       expectedBytes: expectedTerminalBytes(MB),
       baselineBytes: median(baseline.map((run) => run.bytes)),
       storedBytes: median(ours.map((run) => run.stored)),
@@ -180,6 +205,11 @@ export async function benchThroughput(): Promise<ThroughputResult> {
       met: ratio >= TARGET_RATIO && maxRssBytes < TARGET_RSS_BYTES,
     };
   });
+  try {
+    return await measured;
+  } finally {
+    floor.close();
+  }
 }
 
 export function formatThroughput(result: ThroughputResult): string {
@@ -188,7 +218,9 @@ export function formatThroughput(result: ThroughputResult): string {
     `persisted output throughput (${result.mb} MB × ${result.rounds}): daemon stored ` +
     `${result.daemonStoredMBps.toFixed(1)} MB/s (${result.daemonMBps.toFixed(1)} MB/s counting dropped bytes), raw ` +
     `node-pty ${result.baselineMBps.toFixed(1)} MB/s, ratio ${result.ratio.toFixed(2)} (target ≥ ` +
-    `${result.targetRatio}); dropped ${dropped} bytes ` +
+    `${result.targetRatio}); the required work alone (redaction, payload JSON, SQLite inserts, in-process) ` +
+    `${result.floorMBps.toFixed(1)} MB/s, ${result.floorRatio.toFixed(2)} of raw, the daemon ` +
+    `${result.daemonToFloorRatio.toFixed(2)} of it; dropped ${dropped} bytes ` +
     `[${result.droppedBytesPerRound.join(", ")}]; stored ${result.storedBytes}/${result.expectedBytes} bytes; ` +
     `daemon max RSS ${(result.maxRssBytes / MIB).toFixed(1)} MB (${(result.maxRunRssBytes / MIB).toFixed(1)} MB ` +
     `before read-back; target < ${result.targetRssBytes / MIB}) ` +
