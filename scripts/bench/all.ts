@@ -78,8 +78,8 @@ const scenarios: Scenario[] = [
         "This machine's 2 shared cores, not the daemon: the 'required work alone' figure is the same harness " +
         "drained in the benchmark's own process doing only what every byte needs (the daemon's stream redaction, " +
         "the payload JSON, SQLite inserts into the real schema, in the writer's row and transaction sizes), with " +
-        "no HTTP, queue or feed. The daemon matches it (daemon ÷ it 1.00-1.04 in 7-round runs); both move with " +
-        "the machine (0.69-0.82 of raw). A PTY buffers ~64 KiB, ~1 ms of a flood, so whatever the reading " +
+        "no HTTP, queue or feed. The daemon matches it (daemon ÷ it 0.97-1.13 across runs); both move with " +
+        "the machine (0.51-0.82 of raw). A PTY buffers ~64 KiB, ~1 ms of a flood, so whatever the reading " +
         "thread does besides reading, the harness waits for, and raw draining alone keeps 1.45-1.65 cores busy.",
       remains:
         "Overlapping storage with reading needs a spare core: a PTY-reader thread measured 0.58 against 0.61 " +
