@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import * as pty from "node-pty";
 import { Agent, request } from "undici";
+import { readTailBeforeClose } from "../../server/runtime/pty-exit-tail.js";
 import { startBenchDaemon } from "./common.js";
 
 /**
@@ -339,12 +340,14 @@ export const PTY_OPTIONS = { name: "xterm-256color", cols: 120, rows: 32 } as co
 
 /**
  * Raw node-pty baseline: spawns `file args` in a PTY, calls `onData` for every chunk, resolves on exit.
- * `startedAt` is taken just before `pty.spawn`.
+ * `startedAt` is taken just before `pty.spawn`. `keepTail` reads what the PTY still holds when node-pty closes
+ * it, as the daemon does (see `readTailBeforeClose`), for a caller that must see every byte.
  */
 export function runRawPty(
   file: string,
   args: string[],
   onData: (data: string) => void,
+  opts: { keepTail?: boolean } = {},
 ): Promise<{ startedAt: number; exitedAt: number; exitCode: number }> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
@@ -360,6 +363,7 @@ export function runRawPty(
       return;
     }
     child.onData(onData);
+    if (opts.keepTail) readTailBeforeClose(child, onData);
     child.onExit(({ exitCode }) => resolve({ startedAt, exitedAt: performance.now(), exitCode }));
   });
 }

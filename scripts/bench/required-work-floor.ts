@@ -99,7 +99,8 @@ export class RequiredWorkFloor {
       if (pendingChars >= ROW_CHARS) cutRow();
     };
 
-    const run = await runRawPty(file, args, (data) => keep(redactor.push(data)));
+    // Keeping the PTY's last output when the harness exits is part of the work (see `readTailBeforeClose`).
+    const run = await runRawPty(file, args, (data) => keep(redactor.push(data)), { keepTail: true });
     keep(redactor.flush());
     if (pendingChars > 0) cutRow();
     if (rows.length > 0) commit();
