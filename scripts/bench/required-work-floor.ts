@@ -3,6 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import { openLedgerDatabase } from "../../server/ledger/database.js";
+import {
+  LINGER_FLUSH_BYTES,
+  MAX_COALESCED_OUTPUT_BYTES,
+  OUTPUT_LINGER_MS,
+} from "../../server/ledger/event-writer.js";
+import { FLOOD_CACHE_KIB } from "../../server/ledger/flood-page-cache.js";
 import { newEventId } from "../../server/policy/ids.js";
 import { Redactor } from "../../server/privacy/redactor.js";
 import { StreamRedactor } from "../../server/privacy/stream-redactor.js";
@@ -12,19 +18,14 @@ import { runRawPty } from "./harness-fixtures.js";
  * The floor under the throughput benchmark: only the work the issue requires for every byte a harness prints,
  * done in the benchmark's own process with nothing around it. It drains node-pty, redacts the stream with the
  * daemon's own `StreamRedactor`, builds each `output` payload's JSON and inserts it into a real ledger (the
- * daemon's schema, pragmas and WAL) in rows and transactions of the sizes the daemon's writer uses under a flood.
+ * daemon's schema, pragmas and WAL) in rows and transactions of the sizes the daemon's writer uses under a flood
+ * (its own constants, counted in characters: the benchmark's flood is ASCII).
  * No HTTP, no queue, no event feed, no echo guard, no checkpoint while the flood runs.
  *
  * Measured in the same alternating rounds as raw node-pty and the daemon, it separates the daemon's own overhead
  * (daemon ÷ floor) from what the required work costs on this machine (floor ÷ raw).
  */
 
-/** The writer's row and transaction sizes under a flood, and its linger (see `EventWriter`). */
-const ROW_CHARS = 32 * 1024;
-const TRANSACTION_CHARS = 1024 * 1024;
-const LINGER_MS = 2;
-/** The writer's page cache while output floods in (see `FloodPageCache`). */
-const FLOOD_CACHE_KIB = 1024;
 const SESSION_ID = "required-work-floor";
 
 export interface FloorRound {
@@ -89,14 +90,14 @@ export class RequiredWorkFloor {
       const payloadJson = JSON.stringify({ data });
       rows.push(payloadJson);
       rowChars += payloadJson.length;
-      if (rowChars >= TRANSACTION_CHARS) commit();
-      else linger ??= setTimeout(commit, LINGER_MS);
+      if (rowChars >= LINGER_FLUSH_BYTES) commit();
+      else linger ??= setTimeout(commit, OUTPUT_LINGER_MS);
     };
     const keep = (text: string) => {
       if (text.length === 0) return;
       pending.push(text);
       pendingChars += text.length;
-      if (pendingChars >= ROW_CHARS) cutRow();
+      if (pendingChars >= MAX_COALESCED_OUTPUT_BYTES) cutRow();
     };
 
     // Keeping the PTY's last output when the harness exits is part of the work (see `readTailBeforeClose`).

@@ -10,10 +10,10 @@ export const DEFAULT_QUEUE_CAPACITY_BYTES = 2 * 1024 * 1024;
  * Adjacent output chunks of one session merge up to this size. Fewer, larger rows cost less per byte stored;
  * 64 KiB rows were no faster than these and raised the daemon's peak RSS under a flood by about 50 MB.
  */
-const MAX_COALESCED_OUTPUT_BYTES = 32 * 1024;
+export const MAX_COALESCED_OUTPUT_BYTES = 32 * 1024;
 const MAX_BATCH_ITEMS = 4096;
 /** How long output may wait for more output before its batch is committed (the live-stream latency cost). */
-const OUTPUT_LINGER_MS = 2;
+export const OUTPUT_LINGER_MS = 2;
 /**
  * Output still arriving this fast when the linger ends (this much queued within it) is a flood: its batch keeps
  * lingering, up to FLOOD_LINGER_MS from its first chunk, so a flood is stored in few, large transactions while
@@ -22,7 +22,7 @@ const OUTPUT_LINGER_MS = 2;
 const FLOOD_QUEUED_BYTES = 16 * 1024;
 const FLOOD_LINGER_MS = 10;
 /** Queued output beyond this (or half the queue, if smaller) is committed without lingering. */
-const LINGER_FLUSH_BYTES = 1024 * 1024;
+export const LINGER_FLUSH_BYTES = 1024 * 1024;
 
 /** What an operation queued with `transact` may do inside the writer's transaction. */
 export interface WriterTx {
